@@ -1,0 +1,110 @@
+"""Reference solution: an LRU cache from a dict plus a hand-written doubly linked list.
+
+The dict maps each key to its list node, so finding an entry is O(1). The list
+keeps the entries in recency order between two sentinel nodes: the node right
+after ``_head`` is the most recently used, the node right before ``_tail`` is
+the least recently used and the next one to be evicted. Because of the
+sentinels every real node always has a real neighbour on both sides, so
+linking and unlinking need no ``None`` checks and no special cases for the
+first or last entry. One lock guards every public method.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable
+
+
+class _Node:
+    """One cache entry, linked into the recency list."""
+
+    __slots__ = ("key", "next", "prev", "value")
+
+    def __init__(self, key: Hashable, value: object) -> None:
+        self.key = key
+        self.value = value
+        # A node points at itself until it is linked in; this keeps the
+        # attributes non-optional, so the list code needs no None checks.
+        self.prev: _Node = self
+        self.next: _Node = self
+
+
+class LRUCache:
+    """A fixed-capacity mapping that evicts the least recently used entry."""
+
+    def __init__(self, capacity: int) -> None:
+        # bool is a subclass of int, but LRUCache(True) is almost surely a bug.
+        if isinstance(capacity, bool) or not isinstance(capacity, int):
+            raise TypeError(
+                f"capacity must be an int, got {type(capacity).__name__}: {capacity!r}"
+            )
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, got {capacity}")
+        self._capacity = capacity
+        self._nodes: dict[Hashable, _Node] = {}
+        self._head = _Node(None, None)  # sentinel before the most recent entry
+        self._tail = _Node(None, None)  # sentinel after the least recent entry
+        self._head.next = self._tail
+        self._tail.prev = self._head
+        self._lock = threading.Lock()
+
+    @property
+    def capacity(self) -> int:
+        """The maximum number of entries (read-only)."""
+        return self._capacity
+
+    def get(self, key: Hashable, default: object = None) -> object:
+        """Return the value for ``key`` and mark it most recently used, or ``default``."""
+        with self._lock:
+            node = self._nodes.get(key)
+            if node is None:
+                return default
+            self._move_to_front(node)
+            return node.value
+
+    def put(self, key: Hashable, value: object) -> None:
+        """Insert or update ``key``; either way it becomes the most recently used."""
+        with self._lock:
+            node = self._nodes.get(key)
+            if node is not None:
+                # An update is a use. The size does not change, so nothing is
+                # evicted, even when the cache is full.
+                node.value = value
+                self._move_to_front(node)
+                return
+            if len(self._nodes) >= self._capacity:
+                self._evict()
+            node = _Node(key, value)
+            self._nodes[key] = node
+            self._push_front(node)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._nodes)
+
+    def __contains__(self, key: object) -> bool:
+        # A membership test is a peek: it must not change the recency order.
+        with self._lock:
+            return key in self._nodes
+
+    # List helpers. The caller holds the lock.
+
+    def _push_front(self, node: _Node) -> None:
+        first = self._head.next
+        node.prev = self._head
+        node.next = first
+        first.prev = node
+        self._head.next = node
+
+    def _unlink(self, node: _Node) -> None:
+        node.prev.next = node.next
+        node.next.prev = node.prev
+
+    def _move_to_front(self, node: _Node) -> None:
+        self._unlink(node)
+        self._push_front(node)
+
+    def _evict(self) -> None:
+        victim = self._tail.prev
+        self._unlink(victim)
+        del self._nodes[victim.key]

@@ -1,0 +1,179 @@
+"""The ``swai`` command line.
+
+Exit codes of ``swai grade`` (also in the README):
+  0  every graded exercise passed all its correctness checks
+  1  some exercise failed (or its grader could not finish)
+  2  usage error: unknown target, not a learner repository, bad swai.toml, nothing ready to grade
+  3  this environment cannot grade the target (e.g. no Docker engine for a deploy exercise)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markdown import Markdown
+
+from swai import __version__
+from swai.catalog import Catalog, CatalogError, Exercise, load_catalog
+from swai.environment import capabilities, python_info
+from swai.learner import LearnerRepo, NotALearnerRepo
+from swai.render import print_report, print_roadmap
+from swai.report import ExerciseResult, Report
+from swai.runner import grade_exercise
+from swai.scaffold import scaffold
+
+EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+
+def fail_usage(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def catalog_or_exit() -> Catalog:
+    try:
+        return load_catalog()
+    except CatalogError as exc:
+        fail_usage(f"the course catalog is invalid: {exc}")
+        raise  # unreachable; keeps type checkers informed
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="swai")
+def main() -> None:
+    """SWAI: a self-grading course from CRUD engineer to architect."""
+
+
+@main.command("list")
+@click.argument("stage", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the roadmap as JSON, one object per checkbox.")
+def list_(stage: str | None, as_json: bool) -> None:
+    """Show every roadmap checkbox with its exercise, kind and status."""
+    catalog = catalog_or_exit()
+    boxes = catalog.checkboxes
+    if stage:
+        boxes = [b for b in boxes if b.stage == stage]
+        if not boxes:
+            fail_usage(f"no stage {stage!r}; stages are {', '.join(s.id for s in catalog.stages)}")
+    if as_json:
+        click.echo(json.dumps([checkbox_json(b) for b in boxes], ensure_ascii=False, indent=2))
+        return
+    print_roadmap(boxes, Console())
+
+
+def checkbox_json(box: object) -> dict[str, object]:
+    from swai.catalog import Checkbox
+
+    assert isinstance(box, Checkbox)
+    exercise = box.exercise
+    return {
+        "stage": box.stage, "id": box.id, "text": box.text, "section": box.section, "heading": box.heading,
+        "kind": box.kind, "title": box.title, "status": box.status,
+        "exercise": None if exercise is None else {
+            "title": exercise.title, "difficulty": exercise.difficulty, "points": exercise.points,
+            "prerequisites": list(exercise.prerequisites), "blurb": exercise.blurb,
+        },
+    }
+
+
+@main.command()
+@click.argument("target")
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The learner repository to grade.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the JSON report to this file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout instead of the table.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the message of every failed check.")
+def grade(target: str, repo: Path, report_path: Path | None, as_json: bool, verbose: bool) -> None:
+    """Grade TARGET: a stage (stage2), an exercise (stage2/lru-cache or lru-cache) or all."""
+    catalog = catalog_or_exit()
+    try:
+        boxes = catalog.resolve(target)
+        learner = LearnerRepo.load(repo)
+    except (LookupError, NotALearnerRepo, CatalogError) as exc:
+        fail_usage(str(exc))
+    exercises = [b.exercise for b in boxes if b.exercise is not None and b.exercise.status == "ready"]
+    exercises = [e for e in exercises if e.stage in learner.stages or len(boxes) == 1]
+    if not exercises:
+        planned = sum(b.exercise is None for b in boxes)
+        fail_usage(f"nothing to grade for {target!r}: {planned} of {len(boxes)} checkboxes are still planned, "
+                   f"and the rest are not in this repository's stages ({', '.join(learner.stages)})")
+    started = time.monotonic()
+    report = Report(target=target, repo=str(learner.root))
+    console = Console(stderr=as_json)
+    for exercise in exercises:
+        if not as_json:
+            console.print(f"[dim]grading {exercise.id} ...[/dim]")
+        report.exercises.append(grade_one(catalog, learner, exercise))
+    report.duration_s = time.monotonic() - started
+    if report_path:
+        report.write(report_path)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print_report(report, console, verbose=verbose)
+    statuses = {e.status for e in report.exercises}
+    if statuses & {"failed", "error"}:
+        sys.exit(EXIT_FAILED)
+    sys.exit(EXIT_UNAVAILABLE if "unavailable" in statuses else EXIT_PASSED)
+
+
+def grade_one(catalog: Catalog, learner: LearnerRepo, exercise: Exercise) -> ExerciseResult:
+    capability = capabilities()[exercise.kind]
+    if not capability.available:
+        return ExerciseResult(exercise.id, exercise.title, exercise.stage, exercise.kind, "unavailable",
+                              message=f"cannot be graded here: {capability.reason}")
+    return grade_exercise(exercise, learner.project_dir(catalog, exercise.stage))
+
+
+@main.command()
+@click.argument("exercise")
+def hint(exercise: str) -> None:
+    """Show the hints of EXERCISE (stage2/lru-cache or lru-cache)."""
+    catalog = catalog_or_exit()
+    try:
+        (box,) = catalog.resolve(exercise)
+    except (LookupError, ValueError):
+        fail_usage(f"{exercise!r} is not one exercise; `swai list` shows them all")
+    if box.exercise is None:
+        fail_usage(f"{box.id} is planned: it has no spec or hints yet")
+    assert box.exercise is not None
+    Console().print(Markdown(box.exercise.hints.read_text(encoding="utf-8")))
+
+
+@main.command()
+def doctor() -> None:
+    """Show which exercise kinds this environment can grade, and why not."""
+    console = Console()
+    console.print(f"swai {__version__}, {python_info()}")
+    catalog = catalog_or_exit()
+    console.print(f"course: {catalog.root} ({len(catalog.checkboxes)} checkboxes, "
+                  f"{sum(e.status == 'ready' for e in catalog.exercises)} ready exercises)")
+    for kind, capability in capabilities().items():
+        mark = "[green]yes[/green]" if capability.available else "[yellow]no[/yellow]"
+        console.print(f"  {kind:<9} {mark}  {capability.reason}")
+
+
+@main.group()
+def dev() -> None:
+    """Commands for course maintainers."""
+
+
+@dev.command("scaffold")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--from", "source", type=click.Choice(["stub", "reference"]), default="stub", show_default=True,
+              help="Fill the projects with the learner stubs or the hidden reference solutions.")
+@click.option("--stages", help="Comma-separated stages to include (default: all).")
+def dev_scaffold(dest: Path, source: str, stages: str | None) -> None:
+    """Materialise a learner repository in DEST."""
+    catalog = catalog_or_exit()
+    try:
+        written = scaffold(catalog, dest, source=source, stages=stages.split(",") if stages else None)
+    except (LookupError, FileNotFoundError) as exc:
+        fail_usage(str(exc))
+    click.echo(f"{dest}: {len(written)} exercises from the {source} ({', '.join(e.id for e in written)})")

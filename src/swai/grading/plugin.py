@@ -1,0 +1,183 @@
+"""The pytest plugin that turns a grader suite into graded checks.
+
+Loaded explicitly (``-p swai.grading.plugin``) by the runner, never auto-loaded, so a
+learner's own pytest runs are untouched. Every grader test carries exactly one category
+marker and a ``points`` marker; each finished check is written as one JSON line to the
+results descriptor the runner handed over. That descriptor is not inherited by subject
+processes, so the learner's code cannot write results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from swai.grading.feedback import render
+from swai.grading.figures import Figures
+from swai.subject.client import Subject, Transcript
+from swai.subject.errors import SubjectNotRun, SubjectTimeout
+from swai.subject.limits import Limits
+
+CATEGORIES = ("correctness", "performance", "faults", "review")
+HANGS_BEFORE_GIVING_UP = 2
+
+subject_key = pytest.StashKey[Subject]()
+figures_key = pytest.StashKey[Figures]()
+verdict_key = pytest.StashKey[dict[str, Any]]()
+started_key = pytest.StashKey[float]()
+
+# Shrinking a failure found through a subject costs a process round trip per call; past this
+# budget the learner is better served by a slightly longer example now than a minimal one later.
+SHRINK_SECONDS = 4
+
+
+def _bound_shrinking() -> None:
+    from hypothesis.internal.conjecture import engine
+
+    if hasattr(engine, "MAX_SHRINKING_SECONDS"):
+        engine.MAX_SHRINKING_SECONDS = SHRINK_SECONDS
+
+
+settings.register_profile(
+    "swai",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    report_multiple_bugs=False,
+    suppress_health_check=list(HealthCheck),
+    max_examples=100,
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("swai", "SWAI grading")
+    group.addoption("--swai-project", help="the learner's project directory the subject imports from")
+    group.addoption("--swai-results-fd", type=int, help="file descriptor that receives JSON-line results")
+    group.addoption("--swai-call-timeout", type=float, default=Limits.call_timeout,
+                    help="seconds one call on the learner's code may take")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in CATEGORIES:
+        config.addinivalue_line("markers", f"{name}: a check of the {name} category")
+    config.addinivalue_line("markers", "points(n): points the check is worth")
+    config.addinivalue_line("markers", "hint(text): the hint shown when the check fails")
+    settings.load_profile("swai")
+    _bound_shrinking()
+    config.pluginmanager.register(GradingPlugin(config), "swai-grading")
+
+
+class GradingPlugin:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        fd = config.getoption("swai_results_fd")
+        self.out: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8", buffering=1) if fd else None
+        self.hangs = 0
+
+    def emit(self, record: dict[str, Any]) -> None:
+        if self.out is not None:
+            self.out.write(json.dumps(record) + "\n")
+
+    # -- collection ----------------------------------------------------------------
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        problems = [f"{item.nodeid}: {why}" for item in items if (why := _marker_problem(item))]
+        if problems:
+            raise pytest.UsageError("grader checks need one category and a points marker:\n" + "\n".join(problems))
+        self.emit({"type": "collected", "checks": [describe(item) for item in items]})
+
+    # -- fixtures ------------------------------------------------------------------
+    @pytest.fixture
+    def subject(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Subject]:
+        """The learner's code, running in its own process under limits."""
+        if self.hangs >= HANGS_BEFORE_GIVING_UP:
+            raise SubjectNotRun(f"Not run: your code stopped answering in {self.hangs} earlier checks "
+                                "of this exercise. Fix those first; this check runs again then.")
+        project = request.config.getoption("swai_project")
+        if not project:
+            raise pytest.UsageError("--swai-project is required to grade")
+        limits = Limits(call_timeout=request.config.getoption("swai_call_timeout"))
+        subject = Subject(Path(project), tmp_path / "subject", limits=limits).start()
+        request.node.stash[subject_key] = subject
+        try:
+            yield subject
+        finally:
+            subject.close()
+
+    @pytest.fixture
+    def figures(self, request: pytest.FixtureRequest) -> Figures:
+        """Measured figures reported beside the check's verdict."""
+        recorder = Figures()
+        request.node.stash[figures_key] = recorder
+        return recorder
+
+    # -- results -------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        item.stash[started_key] = time.perf_counter()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
+            None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if verdict_key in item.stash:
+            return report  # the first problem of a check is the one to show
+        if call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception):
+            subject = item.stash.get(subject_key, None)
+            transcript: Transcript | None = subject.transcript if subject is not None else None
+            if call.excinfo.errisinstance(SubjectTimeout):
+                self.hangs += 1
+            verdict = render(call.excinfo.value, transcript, hint=_marker_arg(item, "hint", ""))
+            item.stash[verdict_key] = {"outcome": verdict.outcome, "message": verdict.message,
+                                       "internal": verdict.internal}
+        elif report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            item.stash[verdict_key] = {"outcome": "skipped", "message": str(reason).removeprefix("Skipped: ")}
+        return report
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
+        yield
+        verdict = item.stash.get(verdict_key, {"outcome": "passed", "message": ""})
+        figures = item.stash.get(figures_key, Figures())
+        started = item.stash.get(started_key, time.perf_counter())
+        record = describe(item) | verdict | {
+            "type": "check",
+            "duration_s": round(time.perf_counter() - started, 4),
+            "figures": [f.to_json() for f in figures.items],
+        }
+        self.emit(record)
+
+
+def _marker_arg(item: pytest.Item, name: str, default: Any) -> Any:
+    marker = item.get_closest_marker(name)
+    return marker.args[0] if marker is not None and marker.args else default
+
+
+def _marker_problem(item: pytest.Item) -> str:
+    found = [name for name in CATEGORIES if item.get_closest_marker(name) is not None]
+    if len(found) != 1:
+        return f"has categories {found or 'none'}; needs exactly one of {', '.join(CATEGORIES)}"
+    points = _marker_arg(item, "points", None)
+    if type(points) not in (int, float) or points < 0:
+        return f"points marker missing or invalid ({points!r})"
+    return ""
+
+
+def describe(item: pytest.Item) -> dict[str, Any]:
+    """The static facts of a check: its id, title, category and points."""
+    doc = (getattr(getattr(item, "obj", None), "__doc__", None) or "").strip()
+    category = next(name for name in CATEGORIES if item.get_closest_marker(name) is not None)
+    return {
+        "check": item.name,
+        "title": doc.splitlines()[0] if doc else item.name.removeprefix("test_").replace("_", " "),
+        "category": category,
+        "max_points": _marker_arg(item, "points", 0),
+    }

@@ -1,0 +1,75 @@
+"""Materialise a learner repository from the stubs or the reference (``swai dev scaffold``).
+
+The proofs, the README's demo and the template all build learner repositories the same way.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import tomli_w
+
+from swai import __version__
+from swai.catalog import Catalog, Exercise
+from swai.learner import CONFIG
+
+CONFTEST = '''"""Lets pytest import this project's modules (the project folder goes on sys.path)."""
+'''
+
+
+def scaffold(catalog: Catalog, dest: Path, *, source: str, stages: Iterable[str] | None = None,
+             learner: dict[str, str] | None = None) -> list[Exercise]:
+    """Write a learner repository at ``dest`` with every ready exercise of ``stages``.
+
+    ``source`` is ``stub`` (what a learner starts from) or ``reference`` (the hidden
+    solutions, for proofs and demos; only in a source checkout).
+    """
+    if source not in ("stub", "reference"):
+        raise ValueError(f"source must be 'stub' or 'reference', not {source!r}")
+    wanted = list(stages) if stages else [s.id for s in catalog.stages]
+    unknown = [s for s in wanted if s not in {stage.id for stage in catalog.stages}]
+    if unknown:
+        raise LookupError(f"unknown stage(s): {', '.join(unknown)}")
+    dest.mkdir(parents=True, exist_ok=True)
+    config = {"course": {"version": __version__, "stages": wanted}, "learner": learner or {}}
+    (dest / CONFIG).write_text(tomli_w.dumps(config), encoding="utf-8")
+    written = []
+    for stage_id in wanted:
+        stage = catalog.stage(stage_id)
+        project = dest / "projects" / stage.project
+        for box in stage.checkboxes:
+            exercise = box.exercise
+            if exercise is None or exercise.status != "ready":
+                continue
+            project.mkdir(parents=True, exist_ok=True)
+            (project / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+            for name in exercise.solution_files:
+                origin = exercise.stub_dir / name if source == "stub" else exercise.reference / name
+                if not origin.is_file():
+                    raise FileNotFoundError(f"{origin} is missing ({source} of {exercise.id})")
+                copy(origin, project / name)
+            for name in exercise.sample_files:
+                copy(exercise.samples_dir / name, project / "tests" / name)
+            written.append(exercise)
+    return written
+
+
+def copy(origin: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(origin, target)
+
+
+def overlay(exercise: Exercise, project: Path, variant: Path) -> None:
+    """Put a variant solution (a mutant, an alternative, a hostile file) in place of the learner's.
+
+    A single ``.py`` file replaces the exercise's first solution file; a folder replaces
+    the files it holds.
+    """
+    if variant.is_file():
+        copy(variant, project / exercise.solution_files[0])
+        return
+    for path in sorted(variant.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            copy(path, project / path.relative_to(variant))
