@@ -59,7 +59,8 @@ def check_against_model(subject: Subject, exercise: CacheExercise, *, max_exampl
         def put(self, key: int, value: int) -> None:
             result = self.cache.put(key, value)
             self.model.put(key, value)
-            expect_equal(result, None, f"put({key}, {value}) should return None")
+            expect_equal(result, None, f"put({key}, {value}) should return None",
+                         hint="put() stores and returns nothing.")
 
         @rule(key=st.integers(0, 6), default=st.sampled_from([None, MISS]))
         def get(self, key: int, default: str | None) -> None:
@@ -105,13 +106,15 @@ def check_capacity_validation(subject: Subject, exercise: CacheExercise) -> None
                             f"{exercise.cls}({bad}) must be rejected",
                             hint="A cache that can hold nothing is a configuration mistake: raise ValueError.")
         expect_true(str(bad) in err.message, f"the ValueError for {exercise.cls}({bad}) should name the value",
-                    expected=f"a message mentioning {bad}", got=repr(err.message))
+                    expected=f"a message mentioning {bad}", got=repr(err.message),
+                    hint="Say what was wrong, e.g. f\"capacity must be at least 1, got {capacity}\".")
     for bad in ("3", 2.5, True):
         expect_raises("TypeError", lambda bad=bad: exercise.new(subject, bad),
                       f"{exercise.cls}({bad!r}) must be rejected",
                       hint="Capacity must be an int; check with isinstance and reject bool explicitly.")
     cache = exercise.new(subject, 3)
-    expect_equal(cache.attr("capacity"), 3, "the capacity property should return the capacity given")
+    expect_equal(cache.attr("capacity"), 3, "the capacity property should return the capacity given",
+                 hint="Expose it as a read-only @property.")
 
 
 # -- performance ----------------------------------------------------------------------------
@@ -222,7 +225,8 @@ def check_unhashable_key(subject: Subject, exercise: CacheExercise) -> None:
                   hint="Let the dict lookup fail before you change anything else.")
     expect_equal(len(cache), 2, "a refused put() must leave the cache unchanged",
                  hint="Check the key (e.g. hash(key)) before unlinking or evicting anything.")
-    expect_equal(cache.get("a"), 1, "a refused put() must leave the cache unchanged")
-    expect_equal(cache.get("b"), 2, "a refused put() must leave the cache unchanged")
+    hint = "Check the key (e.g. hash(key)) before unlinking or evicting anything."
+    expect_equal(cache.get("a"), 1, "a refused put() must leave the cache unchanged", hint=hint)
+    expect_equal(cache.get("b"), 2, "a refused put() must leave the cache unchanged", hint=hint)
     cache.put("c", 3)
-    expect_equal(len(cache), 2, "after a refused put(), the cache must keep working")
+    expect_equal(len(cache), 2, "after a refused put(), the cache must keep working", hint=hint)

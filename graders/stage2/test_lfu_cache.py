@@ -70,10 +70,12 @@ def test_put_then_get(subject: Subject) -> None:
     """get returns what put stored, and the default on a miss"""
     cache = LFU.new(subject, 2)
     cache.put("a", 1)
-    expect_equal(cache.get("a"), 1, "get() should return the value put() stored")
+    expect_equal(cache.get("a"), 1, "get() should return the value put() stored",
+                 hint="Keep a dict from key to the entry that holds the value.")
     expect_equal(cache.get("zzz"), None, "get() of a missing key should return None",
                  hint="The default for a miss is None unless a default is passed.")
-    expect_equal(cache.get("zzz", MISS), MISS, "get(key, default) of a missing key should return default")
+    expect_equal(cache.get("zzz", MISS), MISS, "get(key, default) of a missing key should return default",
+                 hint="get(key, default=None) returns default on a miss.")
     cache.put("b", None)
     expect_equal(cache.get("b", MISS), None, "a stored None is a value, not a miss",
                  hint="Test membership with `in`, not the truthiness of the stored value.")

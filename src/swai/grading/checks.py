@@ -1,7 +1,8 @@
 """Assertions for graders that fail with what a learner needs: expected, got, and a hint.
 
 What was done is not repeated here: the plugin adds the transcript of calls on the
-learner's code to every failure.
+learner's code to every failure. ``hint`` is required everywhere: a failure without a next
+step for the learner is a defect of the grader.
 """
 
 from __future__ import annotations
@@ -24,22 +25,22 @@ class CheckFailure(AssertionError):
         self.hint = hint
 
 
-def fail(summary: str, *, expected: str = "", got: str = "", hint: str = "") -> NoReturn:
+def fail(summary: str, *, hint: str, expected: str = "", got: str = "") -> NoReturn:
     raise CheckFailure(summary, expected=expected, got=got, hint=hint)
 
 
-def expect_equal(actual: Any, expected: Any, summary: str, *, hint: str = "") -> None:
+def expect_equal(actual: Any, expected: Any, summary: str, *, hint: str) -> None:
     """Fail unless ``actual == expected`` with the same type (so ``True`` is not ``1``)."""
     if type(actual) is not type(expected) or actual != expected:
         fail(summary, expected=show(expected), got=show(actual), hint=hint)
 
 
-def expect_true(condition: bool, summary: str, *, expected: str = "", got: str = "", hint: str = "") -> None:
+def expect_true(condition: bool, summary: str, *, hint: str, expected: str = "", got: str = "") -> None:
     if condition is not True:
         fail(summary, expected=expected, got=got, hint=hint)
 
 
-def expect_raises(type_name: str, action: Callable[[], Any], summary: str, *, hint: str = "") -> SubjectError:
+def expect_raises(type_name: str, action: Callable[[], Any], summary: str, *, hint: str) -> SubjectError:
     """Fail unless the learner's code raises ``type_name`` (or a subclass) when ``action`` runs."""
     try:
         result = action()
@@ -50,11 +51,11 @@ def expect_raises(type_name: str, action: Callable[[], Any], summary: str, *, hi
     fail(summary, expected=f"{type_name} to be raised", got=f"it returned {show(result)}", hint=hint)
 
 
-def expect_at_most(value: float, limit: float, summary: str, *, unit: str = "", hint: str = "") -> None:
+def expect_at_most(value: float, limit: float, summary: str, *, hint: str, unit: str = "") -> None:
     if not value <= limit:
         fail(summary, expected=f"at most {limit:g}{unit}", got=f"{value:.3g}{unit}", hint=hint)
 
 
-def expect_at_least(value: float, limit: float, summary: str, *, unit: str = "", hint: str = "") -> None:
+def expect_at_least(value: float, limit: float, summary: str, *, hint: str, unit: str = "") -> None:
     if not value >= limit:
         fail(summary, expected=f"at least {limit:g}{unit}", got=f"{value:.3g}{unit}", hint=hint)

@@ -70,9 +70,12 @@ def render(exc: BaseException, transcript: Transcript | None, hint: str = "") ->
             f"Your code stopped running: {exc.reason}.", transcript, extra=_output(exc.output),
             hint=hint or "Library code must not exit the process (sys.exit, os._exit) or use unbounded memory."))
     if isinstance(exc, SubjectError):
+        where = exc.frames[-1] if exc.frames else None
         if exc.is_a("NotImplementedError") and not hint:
-            where = exc.frames[-1].function if exc.frames else "it"
-            hint = f"This is still the stub's placeholder: implement {where}."
+            hint = f"This is still the stub's placeholder: implement {where.function if where else 'it'}."
+        elif not hint:
+            hint = ("Replay the calls above in a test of your own"
+                    + (f" and step through {where.function} ({where.file}, line {where.line})." if where else "."))
         frames = list(iter_frames(exc))
         extra = ["  Where (your code, innermost last):", *_indent(frames, "  ")] if frames else []
         return Verdict("failed", _message(

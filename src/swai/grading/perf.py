@@ -49,7 +49,7 @@ def growth(subject: Subject, setup: Setup, *, n: int, factor: int = 8, repeats: 
 
 
 def check_growth(subject: Subject, figures: Figures, setup: Setup, *, n: int, operation: str,
-                 factor: int = 8, max_ratio: float = 4.0, hint: str = "") -> Growth:
+                 factor: int = 8, max_ratio: float = 4.0, hint: str) -> Growth:
     """Fail when the time per call grows more than ``max_ratio`` times from n to factor·n."""
     result = growth(subject, setup, n=n, factor=factor)
     figures.record(f"time per {operation} at {factor}n / at n (n={n})", result.ratio, threshold=max_ratio,
@@ -73,7 +73,7 @@ def relative_speed(subject: Subject, target: RemoteObject, calls: Sequence[Call]
 
 
 def check_speed(subject: Subject, figures: Figures, target: RemoteObject, calls: Sequence[Call], *,
-                operation: str, min_speed: float, hint: str = "") -> float:
+                operation: str, min_speed: float, hint: str) -> float:
     """Fail when the calibrated speed of ``calls`` is below ``min_speed``."""
     speed = relative_speed(subject, target, calls)
     figures.record(f"{operation} speed (calls per calibration round)", speed, threshold=min_speed,

@@ -41,10 +41,12 @@ def test_tie_goes_to_least_recently_used() -> None:
 def test_update_counts_as_a_use_and_never_evicts() -> None:
     cache = LFUCache(2)
     cache.put("a", 1)
+    cache.get("a")  # a: 2 uses
     cache.put("b", 2)
-    cache.put("a", 10)  # update while full: a has 2 uses, nothing is evicted
+    cache.get("b")  # b: 2 uses
+    cache.put("a", 10)  # update while full: a has 3 uses, nothing is evicted
     assert len(cache) == 2
-    cache.put("c", 3)  # "b" (1 use) goes, not "a"
+    cache.put("c", 3)  # "b" (2 uses) goes, not "a" (3 uses)
     assert "b" not in cache
     assert cache.get("a") == 10
 

@@ -1,0 +1,176 @@
+"""The proof of every ready exercise's grader (DESIGN §5).
+
+For each exercise: the stub fails; the reference passes three runs in a row, and again while
+every core is busy, with its performance figures at least 2x inside their thresholds; every
+differently-written correct solution passes; every mutant (a realistic learner bug) fails at
+least the checks recorded for it in mutants.yaml; and every failure message has the shape a
+learner can act on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, Grade, ready_exercises
+from swai.catalog import Catalog, Exercise
+from swai.report import ExerciseResult
+from swai.scaffold import scaffold
+
+EXERCISES = ready_exercises()
+MIN_MARGIN = 2.0
+
+
+def mutants_of(exercise: Exercise) -> dict[str, dict[str, object]]:
+    data = yaml.safe_load((exercise.mutants / "mutants.yaml").read_text(encoding="utf-8"))
+    return dict(data)
+
+
+MUTANTS = [pytest.param(e, name, id=f"{e.id}:{name}") for e in EXERCISES for name in mutants_of(e)]
+ALTERNATIVES = [pytest.param(e, path, id=f"{e.id}:{path.name}")
+                for e in EXERCISES for path in sorted((e.reference / "alternatives").glob("*"))]
+
+
+def failed(result: ExerciseResult) -> list[str]:
+    return [c.check for c in result.checks if c.outcome != "passed"]
+
+
+def assert_actionable(result: ExerciseResult) -> None:
+    """Every failed check says what went wrong with a hint, and leaks no grader internals."""
+    for check in result.checks:
+        if check.outcome == "passed":
+            continue
+        where = f"{result.id}:{check.check}"
+        assert check.message.strip(), f"{where} failed without a message"
+        assert "Hint:" in check.message or check.message.startswith("Not run"), f"{where} has no hint:\n{check.message}"
+        assert "Traceback (most recent call last)" not in check.message, f"{where} shows a traceback"
+        assert "site-packages" not in check.message and "swai/" not in check.message, f"{where} leaks grader paths"
+        assert check.outcome == "failed", f"{where} ended in a grader error:\n{check.internal}"
+
+
+def assert_all_passed(result: ExerciseResult) -> None:
+    problems = [f"{c.check}: {c.outcome}\n{c.message}" for c in result.checks if c.outcome != "passed"]
+    assert not problems, "\n\n".join(problems)
+    assert result.status == "passed"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_stub_fails(exercise: Exercise, grade: Grade) -> None:
+    result = grade(exercise, source="stub")
+    assert result.status == "failed"
+    assert not any(c.outcome == "passed" and c.category == "correctness" for c in result.checks)
+    assert_actionable(result)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_reference_passes_three_times(exercise: Exercise, grade: Grade) -> None:
+    for _ in range(3):
+        result = grade(exercise)
+        assert_all_passed(result)
+        assert result.max_points == exercise.points, "exercise.yaml's points must equal the grader's"
+        for check in result.checks:
+            for figure in check.figures:
+                assert figure["margin"] is None or figure["margin"] >= MIN_MARGIN, (
+                    f"{check.check}: {figure['name']} = {figure['value']:.3g}, threshold {figure['threshold']}: "
+                    f"margin {figure['margin']:.2f} < {MIN_MARGIN}")
+
+
+def _spin(stop: multiprocessing.synchronize.Event) -> None:
+    while not stop.is_set():
+        sum(range(10_000))
+
+
+@pytest.fixture
+def busy_machine() -> Iterator[None]:
+    """Keep every core busy with a spinning process while the test runs."""
+    stop = multiprocessing.Event()
+    workers = [multiprocessing.Process(target=_spin, args=(stop,), daemon=True) for _ in range(os.cpu_count() or 2)]
+    for worker in workers:
+        worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=5)
+            worker.kill()
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_reference_passes_on_a_busy_machine(exercise: Exercise, grade: Grade, busy_machine: None) -> None:
+    result = grade(exercise)
+    assert_all_passed(result)
+    for check in result.checks:
+        for figure in check.figures:
+            assert figure["margin"] is None or figure["margin"] >= MIN_MARGIN, (check.check, figure)
+
+
+@pytest.mark.parametrize(("exercise", "variant"), ALTERNATIVES)
+def test_alternative_solution_passes(exercise: Exercise, variant: Path, grade: Grade) -> None:
+    assert_all_passed(grade(exercise, variant=variant))
+
+
+@pytest.mark.parametrize(("exercise", "name"), MUTANTS)
+def test_mutant_is_caught(exercise: Exercise, name: str, grade: Grade) -> None:
+    entry = mutants_of(exercise)[name]
+    path = exercise.mutants / f"{name}.py"
+    if not path.exists():
+        path = exercise.mutants / name
+    result = grade(exercise, variant=path)
+    caught = failed(result)
+    assert caught, f"mutant {name} ({entry['bug']}) passed every check"
+    if os.environ.get("SWAI_RECORD_MUTANTS"):
+        record_caught_by(exercise, name, caught)
+        entry = mutants_of(exercise)[name]
+    expected = set(entry.get("caught_by") or [])  # type: ignore[arg-type]
+    assert expected, f"mutants.yaml must record which checks catch {name}; they were: {caught}"
+    missing = expected - set(caught)
+    assert not missing, f"mutant {name} was expected to fail {sorted(missing)}; it failed {caught}"
+    assert_actionable(result)
+
+
+MUTANTS_HEADER = """# Mutants of {where}: one realistic learner bug each.
+# caught_by: the grader checks that fail on the mutant; the proof (tests/test_proofs.py) checks
+# they still do. Re-record after changing a grader: SWAI_RECORD_MUTANTS=1 bash scripts/test.sh -k mutant
+"""
+
+
+def record_caught_by(exercise: Exercise, name: str, caught: list[str]) -> None:
+    """Record mode (like golden-output testers): write the checks that caught the mutant."""
+    path = exercise.mutants / "mutants.yaml"
+    data = mutants_of(exercise)
+    data[name] = {"bug": data[name]["bug"], "caught_by": caught}
+    header = MUTANTS_HEADER.format(where=path.parent.relative_to(REPO).as_posix())
+    path.write_text(header + "\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=True, width=120),
+                    encoding="utf-8")
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_every_mutant_file_is_listed(exercise: Exercise) -> None:
+    files = {p.stem for p in exercise.mutants.glob("*.py")} | {p.name for p in exercise.mutants.iterdir() if p.is_dir()}
+    files.discard("__pycache__")
+    assert files == set(mutants_of(exercise)), "mutants/ and mutants.yaml disagree"
+    assert len(files) >= 6, "a non-trivial exercise needs at least 6 mutants"
+
+
+@pytest.mark.parametrize("source", ["reference", "stub"])
+def test_public_samples(catalog: Catalog, source: str, tmp_path: Path) -> None:
+    """The learner's sample tests pass on the reference and fail on the stubs."""
+    stages = sorted({e.stage for e in EXERCISES})
+    scaffold(catalog, tmp_path, source=source, stages=stages)
+    for stage in stages:
+        project = tmp_path / "projects" / catalog.stage(stage).project
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project / "tests")],
+                              cwd=project, capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+        if source == "reference":
+            assert proc.returncode == 0, proc.stdout[-3000:]
+        else:
+            assert proc.returncode == 1 and " passed" not in proc.stdout.splitlines()[-1], proc.stdout[-3000:]
