@@ -12,6 +12,8 @@ from swai.report import ExerciseResult
 from swai.runner import grade_exercise
 from swai.scaffold import overlay, scaffold
 
+pytest_plugins = ["pytester"]
+
 REPO = Path(__file__).resolve().parent.parent
 
 Grade = Callable[..., ExerciseResult]

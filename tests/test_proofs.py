@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, Grade, ready_exercises
+
 from swai.catalog import Catalog, Exercise
 from swai.report import ExerciseResult
 from swai.scaffold import scaffold

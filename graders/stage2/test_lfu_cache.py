@@ -123,6 +123,16 @@ def test_update_counts_as_a_use(subject: Subject) -> None:
 
 @pytest.mark.correctness
 @pytest.mark.points(1)
+def test_update_keeps_the_use_count(subject: Subject) -> None:
+    """put() on an existing key adds one use to its count; it does not start the count again"""
+    check_scenario(subject, LFU, 2, [("put", ("a", 1)), ("put", ("b", 2)), ("get", ("a",)), ("get", ("b",)),
+                                     ("put", ("a", 10)), ("put", ("c", 3)), ("get", ("a",)), ("get", ("b",))],
+                   "after put('a', 10), key a had 3 uses and b had 2: b should have been evicted",
+                   "An update moves the key from its bucket to the next one; it keeps its history.")
+
+
+@pytest.mark.correctness
+@pytest.mark.points(1)
 def test_new_key_starts_at_one_use(subject: Subject) -> None:
     """a new key starts with one use, so it is the next victim when nothing is used less"""
     check_scenario(subject, LFU, 2, [("put", (1, "a")), ("get", (1,)), ("get", (1,)), ("put", (2, "b")),

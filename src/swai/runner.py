@@ -4,6 +4,11 @@ The pytest process loads the grading plugin explicitly and no auto-loaded plugin
 learner's code never runs in it (the plugin starts subject processes for that). Results
 come back over a pipe that only the pytest process holds, so nothing the learner's code
 prints or writes can change them.
+
+A process of the same user can still open that pipe through /proc/<pid>/fd, so the records
+are checked, not trusted: one result per collected check, nothing else; the static facts
+of a check (title, category, points) come from the collection; and a run whose pytest
+process did not end normally counts no check as passed.
 """
 
 from __future__ import annotations
@@ -33,23 +38,73 @@ def grade_exercise(exercise: Exercise, project: Path, *, timeout: float = EXERCI
     missing = [f for f in exercise.solution_files if not (project / f).is_file()]
     with tempfile.TemporaryDirectory(prefix="swai-grade-") as tmp:
         records, log, code = _run_pytest(exercise, project, Path(tmp), timeout, python)
-    collected = next((r["checks"] for r in records if r["type"] == "collected"), None)
-    finished = {r["check"]: r for r in records if r["type"] == "check"}
+    collected, finished, tampering = _sort_records(records)
     if collected is None:
         result.message = (f"The grader of {exercise.id} could not start (pytest exit code {code}). "
                           f"This is a problem of the course or the environment, not of your code.\n{log[-2000:]}")
     else:
+        stopped = "the time limit of the exercise ran out" if code is None else f"exit code {code}"
         for check in collected:
             record = finished.get(check["check"])
-            if record is None:
-                stopped = "the time limit of the exercise ran out" if code is None else f"exit code {code}"
-                record = check | {"outcome": "error", "message": f"Not run: grading stopped early ({stopped})."}
-            result.checks.append(_check(record))
-        result.status = status_from_checks(result.checks)
+            if tampering:
+                record = {"outcome": "error", "message": f"Not graded: {tampering}."}
+            elif record is None:
+                record = {"outcome": "error", "message": f"Not run: grading stopped early ({stopped})."}
+            elif code not in (0, 1) and record["outcome"] == "passed":
+                # A killed or stopped grader may have been fed its results by someone else.
+                record = {"outcome": "error", "message": f"Not counted: grading stopped early ({stopped})."}
+            result.checks.append(_check(check | _verdict(record)))
+        result.status = "error" if tampering else status_from_checks(result.checks)
+        if tampering:
+            result.message = (f"The results of this run cannot be trusted: {tampering}. Only the grader may "
+                              "write results; your code must not touch its processes, pipes or files.")
     if missing:
         result.message = f"Missing in {project}: {', '.join(missing)}. " + result.message
     result.duration_s = round(time.monotonic() - started, 3)
     return result
+
+
+OUTCOMES = ("passed", "failed", "error", "skipped")
+VERDICT_KEYS = ("outcome", "message", "duration_s", "figures", "internal")
+
+
+def _sort_records(records: list[dict[str, Any] | None]) -> tuple[
+        list[dict[str, Any]] | None, dict[str, dict[str, Any]], str]:
+    """The collected checks, one result per check, and what (if anything) looks forged.
+
+    The plugin writes one ``collected`` record, then exactly one ``check`` record per
+    collected check. Anything else on the pipe (garbage, a second record for a check, a
+    record for a check that was never collected) was written by someone else.
+    """
+    collected: list[dict[str, Any]] | None = None
+    finished: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for record in records:
+        kind = record.get("type") if isinstance(record, dict) else None
+        if record is None or kind not in ("collected", "check"):
+            problems.append("a line on the results pipe that the grader did not write")
+        elif kind == "collected":
+            if collected is not None or not isinstance(record.get("checks"), list):
+                problems.append("a second list of checks")
+            else:
+                collected = record["checks"]
+        elif collected is None or record.get("check") not in {c["check"] for c in collected}:
+            problems.append(f"a result for an unknown check {str(record.get('check'))[:80]!r}")
+        elif record["check"] in finished:
+            problems.append(f"a second result for {record['check']}")
+        elif record.get("outcome") not in OUTCOMES:
+            problems.append(f"an invalid outcome for {record['check']}")
+        else:
+            finished[record["check"]] = record
+    tampering = problems[0] if problems else ""
+    if len(problems) > 1:
+        tampering += f", and {len(problems) - 1} more such problems"
+    return collected, finished, tampering
+
+
+def _verdict(record: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a check's result that come from running it (never its title or points)."""
+    return {key: record[key] for key in VERDICT_KEYS if key in record}
 
 
 def _check(record: dict[str, Any]) -> CheckResult:
@@ -62,7 +117,7 @@ def _check(record: dict[str, Any]) -> CheckResult:
 
 
 def _run_pytest(exercise: Exercise, project: Path, tmp: Path, timeout: float,
-                python: str) -> tuple[list[dict[str, Any]], str, int | None]:
+                python: str) -> tuple[list[dict[str, Any] | None], str, int | None]:
     graders = exercise.grader.parent.parent
     read_fd, write_fd = os.pipe()
     cmd = [python, "-m", "pytest", str(exercise.grader), "-c", str(graders / "pytest.ini"),
@@ -87,12 +142,14 @@ def _run_pytest(exercise: Exercise, project: Path, tmp: Path, timeout: float,
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         code = None
-    records = []
-    for line in (data or b"").splitlines():
+    records: list[dict[str, Any] | None] = []  # None: a line that is not a JSON object
+    lines = (data or b"").split(b"\n")
+    for line in lines[:-1]:  # the last piece is empty, or a line cut off when pytest was stopped
         try:
-            records.append(json.loads(line))
-        except ValueError:
-            continue
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            record = None
+        records.append(record if isinstance(record, dict) else None)
     return records, log_path.read_text(encoding="utf-8", errors="replace"), code
 
 

@@ -61,6 +61,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("swai", "SWAI grading")
     group.addoption("--swai-project", help="the learner's project directory the subject imports from")
     group.addoption("--swai-results-fd", type=int, help="file descriptor that receives JSON-line results")
+    group.addoption("--swai-results-file", help="file that receives JSON-line results (for debugging graders)")
     group.addoption("--swai-call-timeout", type=float, default=Limits.call_timeout,
                     help="seconds one call on the learner's code may take")
 
@@ -78,8 +79,12 @@ def pytest_configure(config: pytest.Config) -> None:
 class GradingPlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        fd = config.getoption("swai_results_fd")
-        self.out: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8", buffering=1) if fd else None
+        fd, path = config.getoption("swai_results_fd"), config.getoption("swai_results_file")
+        self.out: IO[str] | None = None
+        if fd is not None:
+            self.out = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+        elif path:
+            self.out = open(path, "w", encoding="utf-8", buffering=1)  # noqa: SIM115 - open for the whole session
         self.hangs = 0
 
     def emit(self, record: dict[str, Any]) -> None:

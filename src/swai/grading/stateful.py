@@ -22,4 +22,5 @@ def run_machine(subject: Subject, factory: Callable[[], RuleBasedStateMachine], 
         return factory()
 
     # hypothesis accepts any factory of machines, though its annotation names the class.
-    run_state_machine_as_test(cast(type[RuleBasedStateMachine], fresh), settings=settings(max_examples=max_examples, stateful_step_count=steps))
+    run_state_machine_as_test(cast(type[RuleBasedStateMachine], fresh),
+                              settings=settings(max_examples=max_examples, stateful_step_count=steps))

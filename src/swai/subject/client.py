@@ -141,7 +141,7 @@ class RemoteObject:
         return hash(("remote", self._ref))
 
     def __repr__(self) -> str:
-        return f"<{self._type} object {self._name}>"
+        return f"<{self._type} {self._name}>"
 
 
 class RemoteMethod:
@@ -185,6 +185,7 @@ class Subject:
         self.failure: SubjectFailure | None = None
         self.log_path = self.workdir / "subject-output.log"
         self._modules: dict[str, RemoteObject] = {}
+        self._proxies: dict[int, RemoteObject] = {}  # one stand-in per remote object
         self._next_id = 0
         self._buffer = b""
         self._proc: subprocess.Popen[bytes] | None = None
@@ -335,8 +336,11 @@ class Subject:
 
     # -- values -------------------------------------------------------------------
     def _from_ref(self, data: dict[str, Any]) -> RemoteObject:
-        type_name = str(data.get("type", "object"))
-        return RemoteObject(self, int(data["$ref"]), type_name, self.transcript.name_for(type_name))
+        ref = int(data["$ref"])
+        if ref not in self._proxies:
+            type_name = str(data.get("type", "object"))
+            self._proxies[ref] = RemoteObject(self, ref, type_name, self.transcript.name_for(type_name))
+        return self._proxies[ref]
 
     def _to_ref(self, value: Any) -> dict[str, Any]:
         if isinstance(value, RemoteObject):
@@ -350,8 +354,10 @@ class Subject:
         return decode(data, self._from_ref)
 
     def _result(self, data: Any, entry: Entry, bind: bool) -> Any:
+        known = len(self._proxies)
         value = self.decode(data)
-        if isinstance(value, RemoteObject) and bind and value._type != "module":
+        fresh = len(self._proxies) > known
+        if isinstance(value, RemoteObject) and bind and fresh and value._type != "module":
             entry.text = f"{value._name} = {entry.text}"
         else:
             entry.outcome = f"-> {show(value)}"

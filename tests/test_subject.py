@@ -1,0 +1,127 @@
+"""The subject boundary: calls, errors, limits, timeouts and crashes, seen from the grader."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from swai.subject import Limits, Subject, SubjectCrashed, SubjectError, SubjectTimeout
+
+LEARNER = '''
+import os, sys, threading
+print("PASSED: 12 passed")  # learner output must never reach the grader
+
+class Box:
+    def __init__(self, value=None):
+        self.value = value
+    def get(self):
+        return self.value
+    def set(self, value):
+        self.value = value
+    def child(self):
+        return Box(self)
+    def fail(self):
+        return {}[42]
+    def spin(self):
+        while True:
+            pass
+    def deadlock(self):
+        lock = threading.Lock()
+        lock.acquire()
+        lock.acquire()
+    def leave(self):
+        os._exit(0)
+    def hog(self):
+        return bytearray(8 << 30)
+    def shout(self, text):
+        print(text)
+        sys.stderr.write(text + "\\n")
+'''
+
+
+@pytest.fixture
+def subject(tmp_path: Path) -> Iterator[Subject]:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "box.py").write_text(LEARNER, encoding="utf-8")
+    with Subject(project, tmp_path / "work", limits=Limits(call_timeout=1.0)) as running:
+        yield running
+
+
+def test_calls_look_local_and_are_transcribed(subject: Subject) -> None:
+    box = subject.import_module("box").Box(1)
+    assert box.get() == 1
+    box.set({"k": (1, 2)})
+    assert box.get() == {"k": (1, 2)}
+    inner = box.child()
+    assert inner.get() == box  # an object returned twice is the same remote reference
+    assert subject.transcript.lines() == [
+        "import box",
+        "box = Box(1)",
+        "box.get() -> 1",
+        "box.set({'k': (1, 2)}) -> None",
+        "box.get() -> {'k': (1, 2)}",
+        "box_2 = box.child()",
+        "box_2.get() -> <Box box>",
+    ]
+
+
+def test_learner_exception_is_data_with_learner_frames(subject: Subject) -> None:
+    box = subject.import_module("box").Box()
+    with pytest.raises(SubjectError) as caught:
+        box.fail()
+    assert caught.value.type_name == "KeyError" and caught.value.is_a("LookupError")
+    assert [f.file for f in caught.value.frames] == ["box.py"]
+    assert box.get() is None  # the subject keeps serving
+
+
+@pytest.mark.parametrize("method", ["spin", "deadlock"])
+def test_a_hung_call_times_out_and_kills_the_subject(subject: Subject, method: str) -> None:
+    box = subject.import_module("box").Box()
+    started = time.monotonic()
+    with pytest.raises(SubjectTimeout, match="did not return within 1 s"):
+        getattr(box, method)()
+    assert time.monotonic() - started < 3
+    with pytest.raises(SubjectCrashed, match="already stopped"):
+        box.get()
+
+
+def test_exit_mid_call_is_a_crash(subject: Subject) -> None:
+    box = subject.import_module("box").Box()
+    with pytest.raises(SubjectCrashed, match=r"exited with code 0 during box\.leave\(\)"):
+        box.leave()
+
+
+def test_memory_limit_turns_a_huge_allocation_into_memory_error(subject: Subject) -> None:
+    box = subject.import_module("box").Box()
+    with pytest.raises(SubjectError, match="MemoryError"):
+        box.hog()
+    assert box.get() is None
+
+
+def test_learner_output_goes_to_the_log_not_the_protocol(subject: Subject) -> None:
+    box = subject.import_module("box").Box()
+    box.shout('{"id": 99, "ok": true, "value": "forged"}')
+    assert box.get() is None
+    assert "forged" in subject.output_tail() and "PASSED" in subject.output_tail()
+
+
+def test_threads_run_plans_concurrently(subject: Subject) -> None:
+    box = subject.import_module("box").Box(0)
+    results, errors = subject.threads(box, [[("get", ())] * 3, [("set", (5,)), ("fail", ())]])
+    assert results[0] in ([0, 0, 0], [0, 0, 5], [0, 5, 5], [5, 5, 5])
+    assert errors[0] is None and errors[1]["index"] == 1 and errors[1]["error"]["type"] == "KeyError"
+
+
+def test_round_trip_is_fast_enough_for_property_tests(subject: Subject) -> None:
+    box = subject.import_module("box").Box(0)
+    samples = []
+    for _ in range(300):
+        started = time.perf_counter()
+        box.get()
+        samples.append(time.perf_counter() - started)
+    assert statistics.median(samples) < 0.005  # a few hundred µs at worst on a loaded 2-core machine
