@@ -26,7 +26,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from swai.grading import expect_equal
-from swai.grading.perf import check_growth
+from swai.grading.perf import check_growth, check_speed
 from swai.grading.stateful import run_machine
 
 
@@ -63,6 +63,16 @@ def test_growth(subject, figures, method):
     check_growth(subject, figures, setup, n=2000, operation=method, hint="keep it constant")
 
 
+@pytest.mark.performance
+@pytest.mark.points(1)
+@pytest.mark.parametrize("method", ["constant", "scan"])
+def test_speed(subject, figures, method):
+    """calls are fast against the calibration loop"""
+    counter = subject.import_module("counter").Counter()
+    check_speed(subject, figures, counter, [(method, (100_000,))] * 20, operation=method, min_speed=0.01,
+                hint="do less per call")
+
+
 @pytest.mark.faults
 @pytest.mark.points(1)
 def test_grader_bug(subject):
@@ -84,7 +94,7 @@ def run_grader(pytester: pytest.Pytester, grader: str) -> tuple[pytest.RunResult
 
 def test_checks_are_recorded_with_actionable_messages(pytester: pytest.Pytester) -> None:
     _, records = run_grader(pytester, GRADER)
-    assert records[0]["type"] == "collected" and len(records[0]["checks"]) == 4
+    assert records[0]["type"] == "collected" and len(records[0]["checks"]) == 6
     checks = {r["check"]: r for r in records[1:]}
     counts = checks["test_counts"]
     assert counts["outcome"] == "failed" and counts["category"] == "correctness" and counts["max_points"] == 2
@@ -103,6 +113,9 @@ def test_checks_are_recorded_with_actionable_messages(pytester: pytest.Pytester)
     assert constant["outcome"] == "passed" and constant["figures"][0]["margin"] >= 2
     assert scan["outcome"] == "failed" and "slows down as the structure grows" in scan["message"]
     assert scan["figures"][0]["value"] > 4
+    fast, slow = checks["test_speed[constant]"], checks["test_speed[scan]"]
+    assert fast["outcome"] == "passed" and fast["figures"][0]["margin"] >= 2, fast
+    assert slow["outcome"] == "failed" and "much slower" in slow["message"], slow
     bug = checks["test_grader_bug"]
     assert bug["outcome"] == "error" and "KeyError" in bug["internal"] and "Traceback" not in bug["message"]
 

@@ -21,10 +21,13 @@ def _fraction(result: ExerciseResult, category: str) -> str:
     return text if data["passed"] == data["total"] else f"[red]{text}[/red]"
 
 
-FULL_FAILURES = 3  # per exercise; the rest are listed by title unless verbose
-
-
 def print_report(report: Report, console: Console, *, verbose: bool = False) -> None:
+    """The summary table, then every failed check with its message.
+
+    When several checks of one exercise fail for the same reason (a stub's
+    NotImplementedError, a crash at import), the details are printed once and the other
+    checks show only the reason, unless ``verbose``.
+    """
     table = Table(title=f"swai grade {report.target}", title_justify="left")
     for column in ("exercise", "status", "correctness", "performance", "faults", "points"):
         table.add_column(column, justify="left" if column in ("exercise", "status") else "right")
@@ -37,20 +40,28 @@ def print_report(report: Report, console: Console, *, verbose: bool = False) -> 
     for result in report.exercises:
         if result.message:
             console.print(f"\n[bold]{result.id}[/bold]: {escape(result.message)}")
-        failed = [c for c in result.checks if c.outcome in ("failed", "error")]
-        shown = failed if verbose else failed[:FULL_FAILURES]
-        for check in shown:
+        seen: set[str] = set()
+        for check in result.checks:
+            if check.outcome not in ("failed", "error"):
+                continue
             console.print(f"\n[red]✗[/red] [bold]{result.id}[/bold] · {escape(check.title)} "
                           f"[dim]({check.category}, {check.max_points:g} pt, {check.check})[/dim]")
+            reason = _reason(check.message)
+            if reason in seen and not verbose:
+                console.print(f"{escape(check.message.splitlines()[0])} [dim](details as above; -v shows them)[/dim]")
+                continue
+            seen.add(reason)
             console.print(escape(check.message), highlight=False)
-        if len(failed) > len(shown):
-            console.print(f"\n[red]✗[/red] {len(failed) - len(shown)} more checks of [bold]{result.id}[/bold] "
-                          f"failed (--verbose shows their messages):")
-            for check in failed[len(shown):]:
-                console.print(f"    {escape(check.title)} [dim]({check.check})[/dim]")
     totals = report.to_json()["totals"]
     console.print(f"\n{totals['passed']} of {totals['exercises']} exercises passed, "
                   f"{totals['points']:g}/{totals['max_points']:g} points, {report.duration_s:.1f} s")
+
+
+def _reason(message: str) -> str:
+    """The cause of a failure, for grouping: the headline and where in the learner's code it arose."""
+    lines = message.splitlines()
+    where = [line for line in lines if line.strip().startswith('File "')]
+    return "\n".join(lines[:1] + where[-1:])
 
 
 def print_roadmap(boxes: list[Checkbox], console: Console) -> None:
