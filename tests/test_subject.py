@@ -125,3 +125,40 @@ def test_round_trip_is_fast_enough_for_property_tests(subject: Subject) -> None:
         box.get()
         samples.append(time.perf_counter() - started)
     assert statistics.median(samples) < 0.005  # a few hundred µs at worst on a loaded 2-core machine
+
+
+def test_fake_clock_reaches_learner_code(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "timer.py").write_text(
+        "import time\nclass Timer:\n    def __init__(self, clock=time.monotonic):\n        self.clock = clock\n"
+        "        self.start = clock()\n    def elapsed(self):\n        return self.clock() - self.start\n",
+        encoding="utf-8")
+    with Subject(project, tmp_path / "work") as subject:
+        clock = subject.import_module("swai.subject.fakes").FakeClock(100.0)
+        timer = subject.import_module("timer").Timer(clock)
+        clock.advance(2.5)
+        assert timer.elapsed() == 2.5
+        clock.set(50.0)  # a clock that jumps backwards
+        assert timer.elapsed() == -50.0
+        assert clock.attr("reads") == 3
+
+
+def test_recorder_and_gate_run_as_injected_behaviour(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "runner.py").write_text(
+        "import threading\n"
+        "def run_all(tasks):\n    out = []\n    for t in tasks:\n        try:\n            out.append(t())\n"
+        "        except RuntimeError as e:\n            out.append(str(e))\n    return out\n"
+        "def in_thread(task):\n    threading.Thread(target=task, daemon=True).start()\n",
+        encoding="utf-8")
+    with Subject(project, tmp_path / "work") as subject:
+        fakes, runner = subject.import_module("swai.subject.fakes"), subject.import_module("runner")
+        rec = fakes.Recorder(["b"], "ok")
+        assert runner.run_all([rec.task("a"), rec.task("b")]) == ["ok", "injected failure for 'b'"]
+        assert rec.calls() == [["a"], ["b"]]
+        gate = fakes.Gate()
+        runner.in_thread(gate.task(1))
+        assert gate.wait_started(1) is True and gate.started() == [1]
+        gate.open()
