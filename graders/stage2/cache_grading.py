@@ -18,6 +18,7 @@ from swai.grading import Figures, expect_equal, expect_raises, expect_true, fail
 from swai.grading.perf import check_growth
 from swai.grading.stateful import run_machine
 from swai.subject import RemoteObject, Subject
+from swai.subject.client import show
 
 MISS = "<miss>"
 
@@ -39,7 +40,10 @@ class CacheExercise:
     rule_hint: str  # one sentence: the eviction rule, for hints
 
     def new(self, subject: Subject, capacity: Any) -> RemoteObject:
-        cache: RemoteObject = getattr(subject.import_module(self.module), self.cls)(capacity)
+        cache = getattr(subject.import_module(self.module), self.cls)(capacity)
+        if not isinstance(cache, RemoteObject):  # e.g. a __new__ that returns None
+            fail(f"{self.cls}({capacity!r}) should return a new cache object", expected=f"a {self.cls} instance",
+                 got=show(cache), hint=f"Leave __new__ alone: {self.cls}(capacity) must build and return the cache.")
         return cache
 
 

@@ -14,7 +14,7 @@ from hypothesis.errors import Flaky
 
 from swai.grading.checks import CheckFailure
 from swai.subject.client import Transcript, iter_frames
-from swai.subject.errors import SubjectError, SubjectFailure, SubjectNotRun, SubjectTimeout
+from swai.subject.errors import SubjectError, SubjectFailure, SubjectTimeout
 
 CALLS_SHOWN = 25
 
@@ -59,8 +59,6 @@ def render(exc: BaseException, transcript: Transcript | None, hint: str = "") ->
     if isinstance(exc, CheckFailure):
         return Verdict("failed", _message(exc.summary, transcript, expected=exc.expected, got=exc.got,
                                           hint=exc.hint or hint))
-    if isinstance(exc, SubjectNotRun):
-        return Verdict("failed", exc.reason)
     if isinstance(exc, SubjectTimeout):
         return Verdict("failed", _message(
             f"Your code did not answer: {exc.reason}.", transcript, extra=_output(exc.output),

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from swai.grading.feedback import render
 from swai.grading.figures import Figures
 from swai.subject.client import Subject, Transcript
-from swai.subject.errors import SubjectNotRun, SubjectTimeout
+from swai.subject.errors import SubjectTimeout
 from swai.subject.limits import Limits
 
 CATEGORIES = ("correctness", "performance", "faults", "review")
@@ -103,8 +103,12 @@ class GradingPlugin:
     def subject(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Subject]:
         """The learner's code, running in its own process under limits."""
         if self.hangs >= HANGS_BEFORE_GIVING_UP:
-            raise SubjectNotRun(f"Not run: your code stopped answering in {self.hangs} earlier checks "
-                                "of this exercise. Fix those first; this check runs again then.")
+            reason = (f"Not run: your code stopped answering in {self.hangs} earlier checks "
+                      "of this exercise. Fix those first; this check runs again then.")
+            # pytest keeps only Exception/outcome exceptions from fixtures; any other
+            # BaseException would leave the fixture half set up for every later check.
+            request.node.stash[verdict_key] = {"outcome": "failed", "message": reason, "internal": ""}
+            pytest.fail(reason, pytrace=False)
         project = request.config.getoption("swai_project")
         if not project:
             raise pytest.UsageError("--swai-project is required to grade")

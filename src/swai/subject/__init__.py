@@ -5,7 +5,6 @@ from swai.subject.errors import (
     SubjectCrashed,
     SubjectError,
     SubjectFailure,
-    SubjectNotRun,
     SubjectTimeout,
 )
 from swai.subject.limits import Limits
@@ -17,7 +16,6 @@ __all__ = [
     "SubjectCrashed",
     "SubjectError",
     "SubjectFailure",
-    "SubjectNotRun",
     "SubjectTimeout",
     "Transcript",
 ]

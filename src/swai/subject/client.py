@@ -9,9 +9,11 @@ can show the learner exactly which calls led to it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -155,6 +157,27 @@ class RemoteMethod:
         return self.owner._subject.call(self.owner, self.name, args, kwargs)
 
 
+@functools.cache
+def isolation() -> tuple[str, ...]:
+    """The command prefix that runs a subject as PID 1 of its own PID and mount namespaces.
+
+    Inside, /proc shows only the subject's own processes, so learner code cannot signal the
+    grader or open its pipes, and every process it leaves behind dies with it. Where
+    namespaces are not available (macOS, some containers) subjects run as plain children.
+    """
+    unshare = shutil.which("unshare")
+    if not sys.platform.startswith("linux") or unshare is None:
+        return ()
+    flags = ("--pid", "--fork", "--kill-child", "--mount-proc")
+    for prefix in ((unshare, *flags), (unshare, "--user", "--map-root-user", *flags)):
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            probe = subprocess.run([*prefix, "--", "true"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, timeout=10)
+            if probe.returncode == 0:
+                return (*prefix, "--")
+    return ()
+
+
 def _call_text(owner: RemoteObject | None, method: str | None, args: Sequence[Any], kwargs: dict[str, Any]) -> str:
     parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
     if owner is None:
@@ -187,7 +210,7 @@ class Subject:
         self._modules: dict[str, RemoteObject] = {}
         self._proxies: dict[int, RemoteObject] = {}  # one stand-in per remote object
         self._next_id = 0
-        self._buffer = b""
+        self._buffer = bytearray()  # grows in place: appending 64 KiB reads stays linear
         self._proc: subprocess.Popen[bytes] | None = None
 
     # -- lifecycle ----------------------------------------------------------------
@@ -202,7 +225,7 @@ class Subject:
             "PYTHONHASHSEED": "0",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
-        cmd = [self.python, "-P", "-s", "-B", "-m", "swai.subject.host",
+        cmd = [*isolation(), self.python, "-P", "-s", "-B", "-m", "swai.subject.host",
                "--requests", str(req_r), "--replies", str(rep_w),
                "--project", str(self.project), "--log", str(self.log_path)]
         self._proc = subprocess.Popen(
@@ -274,17 +297,31 @@ class Subject:
         reply = self._read_reply(timeout or self.limits.call_timeout, text, entry)
         if reply.get("id") != msg["id"] or "protocol_error" in reply:
             self._fail(SubjectCrashed(f"protocol error from the subject process: {reply}", call=text), entry)
-        if not reply["ok"]:
-            err = reply["error"]
-            frames = [Frame(**f) for f in err.get("frames", [])]
-            exc = SubjectError(err["type"], err["mro"], err["message"], frames, call=text)
-            entry.outcome = f"raised {exc}"
-            raise exc
-        return reply["value"]
+        with self._interpreting(text, entry):
+            if reply["ok"] is True:
+                return reply["value"]
+            exc = _subject_error(reply["error"], text)
+        entry.outcome = f"raised {exc}"
+        raise exc
+
+    @contextlib.contextmanager
+    def _interpreting(self, text: str, entry: Entry) -> Iterator[None]:
+        """Reading a reply: a value of the wrong shape is the subject breaking the protocol.
+
+        The learner's code runs in the host, so it can write replies of its own; whatever they
+        hold must end the check as the subject's failure, never as an error of the grader.
+        """
+        try:
+            yield
+        except (LookupError, TypeError, ValueError, AttributeError, RecursionError, OverflowError) as exc:
+            self._fail(SubjectCrashed(f"the subject process sent a malformed reply to {text} "
+                                      f"({type(exc).__name__})", call=text), entry)
 
     def _read_reply(self, timeout: float, text: str, entry: Entry) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
-        while b"\n" not in self._buffer:
+        scanned = 0  # the buffer's bytes already searched for the end of the reply
+        while (end := self._buffer.find(b"\n", scanned)) < 0:
+            scanned = len(self._buffer)
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not self._selector.select(remaining):
                 self._fail(SubjectTimeout(f"{text} did not return within {timeout:g} s", call=text), entry,
@@ -305,10 +342,11 @@ class Subject:
             if len(self._buffer) > MAX_REPLY_BYTES:
                 self._fail(SubjectCrashed(f"{text} sent a reply larger than {MAX_REPLY_BYTES} bytes",
                                           call=text), entry)
-        line, _, self._buffer = self._buffer.partition(b"\n")
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
         try:
             reply = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a reply nested too deeply to parse
             self._fail(SubjectCrashed("the subject process wrote garbage on the reply channel", call=text), entry)
         if not isinstance(reply, dict):
             self._fail(SubjectCrashed("the subject process sent a malformed reply", call=text), entry)
@@ -355,7 +393,8 @@ class Subject:
 
     def _result(self, data: Any, entry: Entry, bind: bool) -> Any:
         known = len(self._proxies)
-        value = self.decode(data)
+        with self._interpreting(entry.text, entry):
+            value = self.decode(data)
         fresh = len(self._proxies) > known
         if isinstance(value, RemoteObject) and bind and fresh and value._type != "module":
             entry.text = f"{value._name} = {entry.text}"
@@ -368,8 +407,9 @@ class Subject:
         """Import the learner's module ``name`` (once per subject; later calls reuse it)."""
         if name not in self._modules:
             data = self.request({"op": "import", "module": name}, f"import {name}")
-            module = self.decode(data)
-            object.__setattr__(module, "_name", name)
+            with self._interpreting(f"import {name}", self.transcript.entries[-1]):
+                module = self.decode(data)
+                object.__setattr__(module, "_name", name)
             self._modules[name] = module
         return self._modules[name]
 
@@ -392,8 +432,10 @@ class Subject:
         msg = {"op": "batch", "target": target._ref, "repeat": repeat, "results": results,
                "calls": [[name, self.encode(list(args))] for name, args in calls]}
         value = self.request(msg, text, timeout)
-        self.transcript.entries[-1].outcome = "-> done"
-        return [float(t) for t in value["timings"]], self.decode(value["results"])
+        entry = self.transcript.entries[-1]
+        entry.outcome = "-> done"
+        with self._interpreting(text, entry):
+            return [float(t) for t in value["timings"]], self.decode(value["results"])
 
     def threads(self, target: RemoteObject, plans: Sequence[Sequence[Call]], *,
                 switch_interval: float = 1e-6, timeout: float = 30.0) -> tuple[list[list[Any]], list[Any]]:
@@ -404,15 +446,37 @@ class Subject:
         msg = {"op": "threads", "target": target._ref, "switch_interval": switch_interval,
                "plans": [[[name, self.encode(list(args))] for name, args in plan] for plan in plans]}
         value = self.request(msg, text, timeout)
-        self.transcript.entries[-1].outcome = "-> done"
-        return self.decode(value["results"]), list(value["errors"])
+        entry = self.transcript.entries[-1]
+        entry.outcome = "-> done"
+        with self._interpreting(text, entry):
+            errors = [None if e is None else {"index": int(e["index"]), "error": _error_fields(e["error"])}
+                      for e in value["errors"]]
+            return self.decode(value["results"]), errors
 
     def calibrate(self, rounds: int = 200_000, repeat: int = 3) -> float:
         """Best time of the fixed calibration workload, measured inside the subject process."""
         value = self.request({"op": "calibrate", "rounds": rounds, "repeat": repeat},
                              "[calibration loop]", timeout=60.0)
-        self.transcript.entries.pop()
-        return min(float(t) for t in value["timings"])
+        entry = self.transcript.entries.pop()
+        with self._interpreting("[calibration loop]", entry):
+            return min(float(t) for t in value["timings"])
+
+
+def _error_fields(err: Any) -> dict[str, Any]:
+    """The fields of an error the host described, checked (TypeError/KeyError if malformed)."""
+    mro = err["mro"]
+    frames = [{"file": str(f["file"]), "line": int(f["line"]), "function": str(f["function"]),
+               "code": str(f["code"])} for f in err.get("frames", [])]
+    if type(mro) is not list:
+        raise TypeError("mro is not a list")
+    return {"type": str(err["type"]), "mro": [str(name) for name in mro], "message": str(err["message"])[:2000],
+            "frames": frames}
+
+
+def _subject_error(err: Any, text: str) -> SubjectError:
+    fields = _error_fields(err)
+    frames = [Frame(**f) for f in fields["frames"]]
+    return SubjectError(fields["type"], fields["mro"], fields["message"], frames, call=text)
 
 
 def _summary(calls: Sequence[Call]) -> str:

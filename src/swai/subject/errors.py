@@ -58,7 +58,3 @@ class SubjectTimeout(SubjectFailure):
 
 class SubjectCrashed(SubjectFailure):
     """The process exited, was killed by a signal, or broke the protocol."""
-
-
-class SubjectNotRun(SubjectFailure):
-    """The check was not run: the subject hung in earlier checks."""

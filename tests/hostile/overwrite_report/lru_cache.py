@@ -69,7 +69,7 @@ def _targets():
     for _, argv, cwd in _ancestors():
         folders.add(cwd)
         for flag, value in zip(argv, argv[1:]):
-            if flag == "--report":
+            if flag == "--report" and "grade" in argv:  # only the report of `swai grade`
                 files.add(value if os.path.isabs(value) else os.path.join(cwd, value))
     for folder in folders:
         if not _ours(folder):
