@@ -203,8 +203,9 @@ def main(argv: list[str] | None = None) -> None:
             reply = host.handle(msg)
         try:
             text = json.dumps(reply, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            text = json.dumps({"id": reply.get("id"), "ok": False, "protocol_error": str(exc)})
+        except (TypeError, ValueError, RecursionError, MemoryError) as exc:
+            text = json.dumps({"id": reply.get("id"), "ok": False,
+                               "protocol_error": f"the reply could not be encoded ({type(exc).__name__})"})
         replies.write(text + "\n")
     replies.flush()
     os._exit(0)  # skip interpreter shutdown: learner threads or atexit hooks must not delay exit
