@@ -130,3 +130,20 @@ def test_a_check_without_category_or_points_is_refused(pytester: pytest.Pytester
 def test_plugin_is_not_active_unless_loaded(pytester: pytest.Pytester, tmp_path: Path) -> None:
     pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
     assert pytester.runpytest_subprocess("-p", "no:cacheprovider").ret == 0
+
+
+def test_support_folder_beside_the_grader_reaches_the_subject(pytester: pytest.Pytester) -> None:
+    support = pytester.mkdir("support")
+    (support / "replay_helper.py").write_text("def twice(obj, k):\n    obj.add(k)\n    return obj.add(k)\n",
+                                              encoding="utf-8")
+    grader = (
+        "import pytest\n\n"
+        "@pytest.mark.correctness\n@pytest.mark.points(1)\n"
+        "def test_support(subject, project):\n"
+        "    '''support code runs in the subject on the learner's objects'''\n"
+        "    counter = subject.import_module('counter').Counter()\n"
+        "    assert subject.import_module('replay_helper').twice(counter, 1) == 2\n"
+        "    assert (project / 'counter.py').is_file()\n"
+    )
+    _, records = run_grader(pytester, grader)
+    assert records[1]["outcome"] == "passed", records[1]["message"]

@@ -27,6 +27,9 @@ from swai.subject.limits import Limits
 
 CATEGORIES = ("correctness", "performance", "faults", "review")
 HANGS_BEFORE_GIVING_UP = 2
+# A grader's subject-side helpers (code the subject must run, e.g. replaying a trace through
+# the learner's cache without a round trip per call) live in this folder beside the grader.
+SUPPORT_DIR = "support"
 
 subject_key = pytest.StashKey[Subject]()
 figures_key = pytest.StashKey[Figures]()
@@ -113,12 +116,23 @@ class GradingPlugin:
         if not project:
             raise pytest.UsageError("--swai-project is required to grade")
         limits = Limits(call_timeout=request.config.getoption("swai_call_timeout"))
-        subject = Subject(Path(project), tmp_path / "subject", limits=limits).start()
+        support = Path(request.node.path).parent / SUPPORT_DIR
+        subject = Subject(Path(project), tmp_path / "subject", limits=limits,
+                          support=[support] if support.is_dir() else []).start()
         request.node.stash[subject_key] = subject
         try:
             yield subject
         finally:
             subject.close()
+
+    @pytest.fixture
+    def project(self, request: pytest.FixtureRequest) -> Path:
+        """The learner's project folder, for graders that read files the learner writes
+        (answers, postmortems). Learner code never runs in this process."""
+        project = request.config.getoption("swai_project")
+        if not project:
+            raise pytest.UsageError("--swai-project is required to grade")
+        return Path(project)
 
     @pytest.fixture
     def figures(self, request: pytest.FixtureRequest) -> Figures:

@@ -199,8 +199,10 @@ class Subject:
         *,
         limits: Limits | None = None,
         python: str = sys.executable,
+        support: Sequence[Path] = (),
     ) -> None:
         self.project = Path(project).resolve()
+        self.support = [Path(folder).resolve() for folder in support]
         self.workdir = Path(workdir)
         self.limits = limits or Limits()
         self.python = python
@@ -228,6 +230,8 @@ class Subject:
         cmd = [*isolation(), self.python, "-P", "-s", "-B", "-m", "swai.subject.host",
                "--requests", str(req_r), "--replies", str(rep_w),
                "--project", str(self.project), "--log", str(self.log_path)]
+        for folder in self.support:
+            cmd += ["--support", str(folder)]
         self._proc = subprocess.Popen(
             cmd,
             cwd=self.workdir,

@@ -182,6 +182,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--replies", type=int, required=True, help="fd to write replies to")
     parser.add_argument("--project", required=True, help="directory holding the learner's code")
     parser.add_argument("--log", required=True, help="file that receives the learner's output")
+    parser.add_argument("--support", action="append", default=[],
+                        help="a grader's folder of subject-side helpers (after the project on sys.path)")
     opts = parser.parse_args(argv)
 
     replies = os.fdopen(opts.replies, "w", encoding="utf-8", buffering=1)
@@ -192,6 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.stdout = os.fdopen(1, "w", encoding="utf-8", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", encoding="utf-8", buffering=1, closefd=False)
     sys.path.insert(0, os.path.abspath(opts.project))
+    sys.path.extend(os.path.abspath(folder) for folder in opts.support)
 
     host = Host(opts.project)
     for line in requests:
