@@ -66,8 +66,19 @@ def test_calls_look_local_and_are_transcribed(subject: Subject) -> None:
         "box.set({'k': (1, 2)}) -> None",
         "box.get() -> {'k': (1, 2)}",
         "box_2 = box.child()",
-        "box_2.get() -> <Box box>",
+        "box_2.get() -> box",
     ]
+
+
+def test_classes_and_functions_keep_their_names(subject: Subject) -> None:
+    box_class = subject.import_module("box").attr("Box")
+    assert box_class.get(box_class(7)) == 7
+    assert subject.transcript.lines()[-2:] == ["box = Box(7)", "Box.get(box) -> 7"]
+
+
+def test_environment_can_be_set(tmp_path: Path) -> None:
+    with Subject(tmp_path, tmp_path / "work", env={"PYTHONHASHSEED": "1"}) as other:
+        assert other.import_module("os").attr("environ").get("PYTHONHASHSEED") == "1"
 
 
 def test_learner_exception_is_data_with_learner_frames(subject: Subject) -> None:

@@ -124,8 +124,11 @@ def _run_pytest(exercise: Exercise, project: Path, tmp: Path, timeout: float,
            "--rootdir", str(graders), "-p", "swai.grading.plugin", "-p", "no:cacheprovider",
            "--swai-project", str(project.resolve()), "--swai-results-fd", str(write_fd),
            "--basetemp", str(tmp / "pytest"), "-q", "--no-header", "-rN"]
+    # A persistent hypothesis directory keeps its caches (unicode tables, constants) between
+    # gradings; examples are never stored (the profile has no database), so grades stay pure.
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "swai" / "hypothesis"
     env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONHASHSEED="0",
-               PYTHONDONTWRITEBYTECODE="1")
+               PYTHONDONTWRITEBYTECODE="1", HYPOTHESIS_STORAGE_DIRECTORY=str(cache))
     log_path = tmp / "pytest.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdin=subprocess.DEVNULL, stdout=log,

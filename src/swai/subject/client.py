@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,7 +143,7 @@ class RemoteObject:
         return hash(("remote", self._ref))
 
     def __repr__(self) -> str:
-        return f"<{self._type} {self._name}>"
+        return self._name  # as the transcript names it: `box = Box(7)`, then `Box.get(box)`
 
 
 class RemoteMethod:
@@ -200,9 +200,11 @@ class Subject:
         limits: Limits | None = None,
         python: str = sys.executable,
         support: Sequence[Path] = (),
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.project = Path(project).resolve()
         self.support = [Path(folder).resolve() for folder in support]
+        self.env = dict(env or {})  # e.g. another PYTHONHASHSEED, to show hash() differs between processes
         self.workdir = Path(workdir)
         self.limits = limits or Limits()
         self.python = python
@@ -226,6 +228,7 @@ class Subject:
             "LANG": "C.UTF-8",
             "PYTHONHASHSEED": "0",
             "PYTHONDONTWRITEBYTECODE": "1",
+            **self.env,
         }
         cmd = [*isolation(), self.python, "-P", "-s", "-B", "-m", "swai.subject.host",
                "--requests", str(req_r), "--replies", str(rep_w),
@@ -381,7 +384,10 @@ class Subject:
         ref = int(data["$ref"])
         if ref not in self._proxies:
             type_name = str(data.get("type", "object"))
-            self._proxies[ref] = RemoteObject(self, ref, type_name, self.transcript.name_for(type_name))
+            # classes and functions keep their own names (BloomFilter.from_bytes(...)); instances
+            # get a variable name from their type (bloomfilter, bloomfilter_2, ...)
+            name = str(data["name"]) if isinstance(data.get("name"), str) else self.transcript.name_for(type_name)
+            self._proxies[ref] = RemoteObject(self, ref, type_name, name)
         return self._proxies[ref]
 
     def _to_ref(self, value: Any) -> dict[str, Any]:

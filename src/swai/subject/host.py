@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import os
 import sys
@@ -40,7 +41,11 @@ class Host:
             self.objects[ref] = value
             self.ids[id(value)] = ref
         # type(value).__name__ reads the class, never the learner's __repr__ or __getattr__.
-        return {"$ref": ref, "type": type(value).__name__}
+        data: dict[str, Any] = {"$ref": ref, "type": type(value).__name__}
+        if isinstance(value, type) or inspect.isroutine(value):
+            data["name"] = str(type.__getattribute__(value, "__name__") if isinstance(value, type)
+                               else getattr(value, "__name__", "function"))[:80]
+        return data
 
     def from_ref(self, data: dict[str, Any]) -> Any:
         return self.objects[int(data["$ref"])]
