@@ -56,7 +56,7 @@ def check_growth(subject: Subject, figures: Figures, setup: Setup, *, n: int, op
                    better="lower", unit="x")
     if result.ratio > max_ratio:
         fail(f"{operation} slows down as the structure grows",
-             expected=f"time per call at {n * factor} entries at most {max_ratio:g}x the time at {n} "
+             expected=f"time per call at size {n * factor} at most {max_ratio:g}x the time at size {n} "
                       f"(constant time stays near 1x)",
              got=f"{result.ratio:.1f}x ({result.small_s * 1e6:.2f} µs -> {result.large_s * 1e6:.2f} µs per call)",
              hint=hint)

@@ -20,15 +20,18 @@ class FakeClock:
     check that code survives a clock that jumps.
     """
 
-    def __init__(self, start: float = 0.0) -> None:
+    def __init__(self, start: float = 0.0, tick: float = 0.0) -> None:
         self._now = float(start)
+        self._tick = float(tick)  # time that passes at every read: races see time move mid-call
         self._lock = threading.Lock()
         self.reads = 0  # how often the code under test asked for the time
 
     def __call__(self) -> float:
         with self._lock:
             self.reads += 1
-            return self._now
+            now = self._now
+            self._now += self._tick
+            return now
 
     def now(self) -> float:
         return self()
