@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import math
 import random
-import shlex
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -19,11 +16,11 @@ from hypothesis.stateful import (
     initialize,
     multiple,
     rule,
-    run_state_machine_as_test,
 )
 
 from swai.grading import Figures, expect_equal, expect_raises, expect_true, fail
 from swai.grading.perf import check_growth
+from swai.grading.stateful import run_machine
 from swai.subject import RemoteObject, Subject
 from swai.subject.client import show
 from swai.subject.errors import SubjectError
@@ -153,25 +150,6 @@ def sizing_problem(n: int, p: float, m: Any, k: Any) -> str:
     if type(k) is not int or k < 1 or abs(k - want_k) > 1:
         return f"hash_count should be {want_k} (± 1, and at least 1)"
     return ""
-
-
-def run_machine(subject: Subject, factory: Callable[[], RuleBasedStateMachine], *, max_examples: int,
-                steps: int) -> None:
-    """swai.grading.stateful.run_machine without hypothesis's explain phase.
-
-    On a failure, the explain phase replays variations of the shrunk example under a tracer to
-    report which lines only failing runs executed; through a subject process those are the
-    grader's lines, not the learner's, and it takes seconds. The rest is the same: every
-    example starts with a cleared transcript, so a failure shows the minimal call sequence.
-    """
-
-    def fresh() -> RuleBasedStateMachine:
-        subject.transcript.clear()
-        return factory()
-
-    phases = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]
-    run_state_machine_as_test(fresh, settings=settings(max_examples=max_examples, stateful_step_count=steps,
-                                                       phases=phases))
 
 
 # -- correctness: sizing ----------------------------------------------------------------------
@@ -429,17 +407,10 @@ def test_round_trip(subject: Subject) -> None:
 
 
 def second_process(subject: Subject, request: pytest.FixtureRequest, tmp_path: Path) -> Subject:
-    """Another subject process on the learner's code whose str/bytes hash() differs from the first one's.
-
-    Every subject gets PYTHONHASHSEED=0, so a launcher script overrides it for this one.
-    """
-    launcher = tmp_path / "python-other-hash-seed"
-    launcher.write_text(f'#!/bin/sh\nPYTHONHASHSEED=1234 exec {shlex.quote(sys.executable)} "$@"\n',
-                        encoding="utf-8")
-    launcher.chmod(0o755)
+    """Another subject process on the learner's code whose str/bytes hash() differs from the first one's."""
     project = Path(request.config.getoption("swai_project"))
     limits = Limits(call_timeout=request.config.getoption("swai_call_timeout"))
-    other = Subject(project, tmp_path / "second-subject", limits=limits, python=str(launcher))
+    other = Subject(project, tmp_path / "second-subject", limits=limits, env={"PYTHONHASHSEED": "1234"})
     other.transcript = subject.transcript  # one transcript for both processes: the failure shows all calls
     return other.start()
 
