@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -32,12 +32,13 @@ def ready_exercises() -> list[Exercise]:
 def grade(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Grade:
     """Grade ``exercise`` in a fresh learner repository from ``source``, with ``variant`` overlaid."""
 
-    def run(exercise: Exercise, source: str = "reference", variant: Path | None = None) -> ExerciseResult:
+    def run(exercise: Exercise, source: str = "reference", variant: Path | None = None,
+            only: Sequence[str] = ()) -> ExerciseResult:
         repo = tmp_path_factory.mktemp("learner")
         scaffold(catalog, repo, source=source, stages=[exercise.stage])
         project = repo / "projects" / catalog.stage(exercise.stage).project
         if variant is not None:
             overlay(exercise, project, variant)
-        return grade_exercise(exercise, project)
+        return grade_exercise(exercise, project, only=only)
 
     return run

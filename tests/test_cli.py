@@ -73,7 +73,20 @@ def test_grade_json_on_stdout_for_the_stubs(catalog: Catalog, tmp_path: Path) ->
     assert all("NotImplementedError" in c["message"] for c in exercise["checks"])
 
 
+def test_grade_one_check_by_name(catalog: Catalog, tmp_path: Path) -> None:
+    scaffold(catalog, tmp_path, source="stub", stages=["stage2"])
+    code, out = run("grade", "lru-cache", "--repo", str(tmp_path), "--json", "--check", "capacity_is_validated")
+    assert code == cli.EXIT_FAILED
+    (exercise,) = json.loads(out[out.index("{"):])["exercises"]
+    assert [c["check"] for c in exercise["checks"]] == ["test_capacity_is_validated"]
+    code, out = run("grade", "lru-cache", "--repo", str(tmp_path), "--json", "--check", "no_such_check")
+    (exercise,) = json.loads(out[out.index("{"):])["exercises"]
+    assert code == cli.EXIT_FAILED and "no check called test_no_such_check" in exercise["message"]
+    assert "test_capacity_is_validated" in exercise["message"]
+
+
 @pytest.mark.parametrize(("args", "words"), [
+    (["grade", "stage2", "--check", "x"], "needs one exercise"),
     (["grade", "stage2/nope"], "no stage or exercise"),
     (["grade", "stage4"], "nothing to grade"),
     (["grade", "lru-cache", "--repo", "/nonexistent-dir"], "no swai.toml"),

@@ -89,7 +89,10 @@ def checkbox_json(box: object) -> dict[str, object]:
               help="Also write the JSON report to this file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout instead of the table.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the message of every failed check.")
-def grade(target: str, repo: Path, report_path: Path | None, as_json: bool, verbose: bool) -> None:
+@click.option("--check", "checks", multiple=True, metavar="NAME",
+              help="Run only this check of the exercise (e.g. capacity_is_validated); repeatable.")
+def grade(target: str, repo: Path, report_path: Path | None, as_json: bool, verbose: bool,
+          checks: tuple[str, ...]) -> None:
     """Grade TARGET: a stage (stage2), an exercise (stage2/lru-cache or lru-cache) or all."""
     catalog = catalog_or_exit()
     try:
@@ -103,13 +106,16 @@ def grade(target: str, repo: Path, report_path: Path | None, as_json: bool, verb
         planned = sum(b.exercise is None for b in boxes)
         fail_usage(f"nothing to grade for {target!r}: {planned} of {len(boxes)} checkboxes are still planned, "
                    f"and the rest are not in this repository's stages ({', '.join(learner.stages)})")
+    if checks and len(exercises) != 1:
+        fail_usage(f"--check needs one exercise as the target, not {target!r} ({len(exercises)} exercises)")
+    only = [name if name.startswith("test_") else f"test_{name}" for name in checks]
     started = time.monotonic()
     report = Report(target=target, repo=str(learner.root))
     console = Console(stderr=as_json)
     for exercise in exercises:
         if not as_json:
             console.print(f"[dim]grading {exercise.id} ...[/dim]")
-        report.exercises.append(grade_one(catalog, learner, exercise))
+        report.exercises.append(grade_one(catalog, learner, exercise, only))
     report.duration_s = time.monotonic() - started
     if report_path:
         report.write(report_path)
@@ -123,12 +129,12 @@ def grade(target: str, repo: Path, report_path: Path | None, as_json: bool, verb
     sys.exit(EXIT_UNAVAILABLE if "unavailable" in statuses else EXIT_PASSED)
 
 
-def grade_one(catalog: Catalog, learner: LearnerRepo, exercise: Exercise) -> ExerciseResult:
+def grade_one(catalog: Catalog, learner: LearnerRepo, exercise: Exercise, only: list[str]) -> ExerciseResult:
     capability = capabilities()[exercise.kind]
     if not capability.available:
         return ExerciseResult(exercise.id, exercise.title, exercise.stage, exercise.kind, "unavailable",
                               message=f"cannot be graded here: {capability.reason}")
-    return grade_exercise(exercise, learner.project_dir(catalog, exercise.stage))
+    return grade_exercise(exercise, learner.project_dir(catalog, exercise.stage), only=only)
 
 
 @main.command()

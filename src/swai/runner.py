@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +33,20 @@ EXERCISE_TIMEOUT = 300.0
 
 
 def grade_exercise(exercise: Exercise, project: Path, *, timeout: float = EXERCISE_TIMEOUT,
-                   python: str = sys.executable) -> ExerciseResult:
+                   python: str = sys.executable, only: Sequence[str] = ()) -> ExerciseResult:
+    """Grade ``exercise`` on the learner's ``project``; ``only`` names the checks to run (default: all)."""
     started = time.monotonic()
     result = ExerciseResult(exercise.id, exercise.title, exercise.stage, exercise.kind, "error")
     missing = [f for f in exercise.solution_files if not (project / f).is_file()]
     with tempfile.TemporaryDirectory(prefix="swai-grade-") as tmp:
-        records, log, code = _run_pytest(exercise, project, Path(tmp), timeout, python)
-    collected, finished, tampering = _sort_records(records)
+        records, log, code = _run_pytest(exercise, project, Path(tmp), timeout, python, only)
+    collected, available, finished, tampering = _sort_records(records)
     if collected is None:
         result.message = (f"The grader of {exercise.id} could not start (pytest exit code {code}). "
                           f"This is a problem of the course or the environment, not of your code.\n{log[-2000:]}")
+    elif unknown := sorted(set(only) - {check["check"] for check in collected}):
+        result.message = (f"{exercise.id} has no check called {', '.join(unknown)}; "
+                          f"its checks are {', '.join(available)}.")
     else:
         stopped = "the time limit of the exercise ran out" if code is None else f"exit code {code}"
         for check in collected:
@@ -54,7 +59,7 @@ def grade_exercise(exercise: Exercise, project: Path, *, timeout: float = EXERCI
                 # A killed or stopped grader may have been fed its results by someone else.
                 record = {"outcome": "error", "message": f"Not counted: grading stopped early ({stopped})."}
             result.checks.append(_check(check | _verdict(record)))
-        result.status = "error" if tampering else status_from_checks(result.checks)
+        result.status = "error" if tampering else status_from_checks(result.checks, partial=bool(only))
         if tampering:
             result.message = (f"The results of this run cannot be trusted: {tampering}. Only the grader may "
                               "write results; your code must not touch its processes, pipes or files.")
@@ -69,14 +74,16 @@ VERDICT_KEYS = ("outcome", "message", "duration_s", "figures", "internal")
 
 
 def _sort_records(records: list[dict[str, Any] | None]) -> tuple[
-        list[dict[str, Any]] | None, dict[str, dict[str, Any]], str]:
-    """The collected checks, one result per check, and what (if anything) looks forged.
+        list[dict[str, Any]] | None, list[str], dict[str, dict[str, Any]], str]:
+    """The collected checks, the names of all checks (before any were chosen by name), one
+    result per check, and what (if anything) looks forged.
 
     The plugin writes one ``collected`` record, then exactly one ``check`` record per
     collected check. Anything else on the pipe (garbage, a second record for a check, a
     record for a check that was never collected) was written by someone else.
     """
     collected: list[dict[str, Any]] | None = None
+    available: list[str] = []
     finished: dict[str, dict[str, Any]] = {}
     problems: list[str] = []
     for record in records:
@@ -88,6 +95,7 @@ def _sort_records(records: list[dict[str, Any] | None]) -> tuple[
                 problems.append("a second list of checks")
             else:
                 collected = record["checks"]
+                available = [str(name) for name in record.get("available") or []]
         elif collected is None or record.get("check") not in {c["check"] for c in collected}:
             problems.append(f"a result for an unknown check {str(record.get('check'))[:80]!r}")
         elif record["check"] in finished:
@@ -99,7 +107,7 @@ def _sort_records(records: list[dict[str, Any] | None]) -> tuple[
     tampering = problems[0] if problems else ""
     if len(problems) > 1:
         tampering += f", and {len(problems) - 1} more such problems"
-    return collected, finished, tampering
+    return collected, available, finished, tampering
 
 
 def _verdict(record: dict[str, Any]) -> dict[str, Any]:
@@ -117,13 +125,14 @@ def _check(record: dict[str, Any]) -> CheckResult:
 
 
 def _run_pytest(exercise: Exercise, project: Path, tmp: Path, timeout: float,
-                python: str) -> tuple[list[dict[str, Any] | None], str, int | None]:
+                python: str, only: Sequence[str]) -> tuple[list[dict[str, Any] | None], str, int | None]:
     graders = exercise.grader.parent.parent
     read_fd, write_fd = os.pipe()
     cmd = [python, "-m", "pytest", str(exercise.grader), "-c", str(graders / "pytest.ini"),
            "--rootdir", str(graders), "-p", "swai.grading.plugin", "-p", "no:cacheprovider",
            "--swai-project", str(project.resolve()), "--swai-results-fd", str(write_fd),
            "--basetemp", str(tmp / "pytest"), "-q", "--no-header", "-rN"]
+    cmd += [f"--swai-only={name}" for name in only]
     # A persistent hypothesis directory keeps its caches (unicode tables, constants) between
     # gradings; examples are never stored (the profile has no database), so grades stay pure.
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "swai" / "hypothesis"

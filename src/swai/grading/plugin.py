@@ -69,6 +69,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--swai-results-file", help="file that receives JSON-line results (for debugging graders)")
     group.addoption("--swai-call-timeout", type=float, default=Limits.call_timeout,
                     help="seconds one call on the learner's code may take")
+    group.addoption("--swai-only", action="append", default=[], metavar="CHECK",
+                    help="run only this check (its name, e.g. test_capacity_is_validated); repeatable")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -101,7 +103,13 @@ class GradingPlugin:
         problems = [f"{item.nodeid}: {why}" for item in items if (why := _marker_problem(item))]
         if problems:
             raise pytest.UsageError("grader checks need one category and a points marker:\n" + "\n".join(problems))
-        self.emit({"type": "collected", "checks": [describe(item) for item in items]})
+        available = [item.name for item in items]
+        only = set(self.config.getoption("swai_only"))
+        if only:
+            skipped = [item for item in items if item.name not in only]
+            items[:] = [item for item in items if item.name in only]
+            self.config.hook.pytest_deselected(items=skipped)
+        self.emit({"type": "collected", "checks": [describe(item) for item in items], "available": available})
 
     # -- fixtures ------------------------------------------------------------------
     @pytest.fixture
