@@ -24,8 +24,11 @@ def test_every_checkbox_is_in_the_catalog(catalog: Catalog) -> None:
 def test_targets_resolve(catalog: Catalog) -> None:
     assert [b.id for b in catalog.resolve("lru-cache")] == ["stage2/lru-cache"]
     assert [b.id for b in catalog.resolve("stage2/lfu-cache")] == ["stage2/lfu-cache"]
-    assert len(catalog.resolve("stage2")) == 13
-    assert len(catalog.resolve("all")) == 204
+    assert len(catalog.resolve("stage2")) == 13 + 4  # checkboxes, then the fault table's labs
+    assert len(catalog.resolve("all")) == 204 + 37
+    (lab,) = catalog.resolve("cache-breakdown")
+    assert lab.is_lab and lab.kind == "incident" and lab.text == "缓存击穿（热点 key 失效）"
+    assert lab.remedy == "singleflight + 分布式锁" and lab in catalog.stage("stage2").labs
     with pytest.raises(LookupError, match="no stage or exercise"):
         catalog.resolve("stage2/nope")
     with pytest.raises(LookupError, match="give the stage too"):
@@ -62,6 +65,10 @@ LRU = Path("exercises/stage2/lru-cache/exercise.yaml")
      "stages[0].checkboxes[0].kind", "is not one of"),
     (Path("exercises/roadmap.yaml"), lambda d: d["stages"][0]["checkboxes"][1].update(id="stage0/project-layout"),
      "stages[0].checkboxes[1].id", "is used twice"),
+    (Path("exercises/roadmap.yaml"), lambda d: d["stages"][2]["labs"][0].update(id="stage2/lru-cache"),
+     "stages[2].labs[0].id", "is used twice"),
+    (Path("exercises/roadmap.yaml"), lambda d: d["stages"][2]["labs"][0].pop("remedy"),
+     "stages[2].labs[0]", "'remedy' is a required property"),
 ])
 def test_bad_entries_name_file_and_field(course: Path, target: Path, change: Callable[[dict[str, object]], None],
                                          field: str, words: str) -> None:

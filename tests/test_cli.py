@@ -24,7 +24,11 @@ def test_list_json_has_every_checkbox() -> None:
     code, out = run("list", "--json")
     assert code == 0
     boxes = json.loads(out)
-    assert len(boxes) == 204
+    labs = [b for b in boxes if b["section"] == "lab"]
+    assert len(boxes) - len(labs) == 204 and len(labs) == 37
+    backlog = next(b for b in labs if b["id"] == "stage2/queue-backlog")
+    assert backlog["text"] == "队列堆积" and backlog["remedy"] == "Consumer 监控 + 动态扩容"
+    assert backlog["kind"] == "incident"
     assert {"ready", "planned"} <= {b["status"] for b in boxes} <= {"ready", "planned", "draft"}
     lru = next(b for b in boxes if b["id"] == "stage2/lru-cache")
     assert lru["text"] == "LRU Cache（HashMap + 双向链表）" and lru["kind"] == "library"
@@ -33,7 +37,7 @@ def test_list_json_has_every_checkbox() -> None:
 
 def test_list_one_stage() -> None:
     code, out = run("list", "stage2")
-    assert code == 0 and "13 checkboxes" in out and "stage2/lru-cache" in out and "stage3" not in out
+    assert code == 0 and "13 checkboxes and 4 labs" in out and "stage2/lru-cache" in out and "stage3" not in out
     assert run("list", "stage99")[0] == cli.EXIT_USAGE
 
 

@@ -3,8 +3,8 @@
 For each exercise: the stub fails; the reference passes three runs in a row, and again while
 every core is busy, with its performance figures at least 2x inside their thresholds; every
 differently-written correct solution passes; every mutant (a realistic learner bug) fails at
-least the checks recorded for it in mutants.yaml (only those are run, unless recording); and every failure message has the shape a
-learner can act on.
+least the checks recorded for it in mutants.yaml (only those are run, unless recording); and
+every failure message has the shape a learner can act on.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""Checks that exercises/roadmap.yaml carries every checkbox of exercises/ROADMAP.md.
+"""Checks that exercises/roadmap.yaml carries every checkbox and fault-table row of exercises/ROADMAP.md.
 
 The roadmap is parsed here independently of the swai package: stage headings
-("# Stage N — title"), the nearest heading above each "- [ ] " item, and each
-stage's "输出项目" project folder. Only PyYAML and the standard library are used.
+("# Stage N — title"), the nearest heading above each "- [ ] " item, the rows of each
+stage's "构造问题 & 定位手段" table, and each stage's "输出项目" project folder.
+Only PyYAML and the standard library are used.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ ROADMAP_YAML: Path = EXERCISES / "roadmap.yaml"
 SEED: Path = REPO_ROOT.parent / "shared" / "seeds" / "000_7310ee60743e6412.txt"
 
 EXPECTED_CHECKBOXES = 204
+EXPECTED_LABS = 37
+FAULT_TABLE_HEADING = "构造问题 & 定位手段"
+TABLE_ROW_RE = re.compile(r"^\| (.+?) \| (.+?) \|$")
 EXPECTED_STAGES = 12
 CHECKBOX_PREFIX = "- [ ] "
 ALLOWED_KINDS = frozenset(
@@ -61,6 +65,7 @@ class MdStage:
     line: int
     projects: list[str] = field(default_factory=list)
     checkboxes: list[MdCheckbox] = field(default_factory=list)
+    fault_rows: list[tuple[str, str]] = field(default_factory=list)  # (构造问题, 定位手段)
 
 
 def expected_section(heading: str) -> str:
@@ -111,6 +116,10 @@ def parse_roadmap() -> tuple[MdStage, ...]:
             current.checkboxes.append(
                 MdCheckbox(line=lineno, text=line[len(CHECKBOX_PREFIX) :], heading=heading)
             )
+        elif (current is not None and heading is not None and FAULT_TABLE_HEADING in heading
+              and (row := TABLE_ROW_RE.match(line)) and row.group(1) != "构造问题"
+              and not set(row.group(1)) <= set("-")):
+            current.fault_rows.append((row.group(1), row.group(2)))
         elif in_output_section and current is not None:
             current.projects.extend(PROJECT_RE.findall(line))
     return tuple(stages)
@@ -362,4 +371,33 @@ def test_kind_consistent_with_section() -> None:
         for _stage, box in yaml_checkboxes()
         if box.get("section") in required and box.get("kind") != required[box["section"]]
     ]
+    report(problems)
+
+
+LAB_KEYS = ("id", "problem", "remedy", "title")
+
+
+def test_every_fault_table_row_is_a_lab_in_order() -> None:
+    """Each stage's 构造问题 & 定位手段 table is carried as its ``labs``, row by row, verbatim."""
+    problems: list[str] = []
+    ids = {box.get("id") for _stage, box in yaml_checkboxes()}
+    total = 0
+    for md_stage, stage in zip(parse_roadmap(), yaml_stages(), strict=False):
+        labs = stage.get("labs") or []
+        total += len(labs)
+        rows = [(lab.get("problem"), lab.get("remedy")) for lab in labs]
+        if rows != md_stage.fault_rows:
+            problems.append(f"stage {stage.get('id')!r}: labs {rows} != table rows {md_stage.fault_rows}")
+        for lab in labs:
+            if sorted(lab) != sorted(LAB_KEYS) or not all(isinstance(lab[k], str) and lab[k] for k in LAB_KEYS):
+                problems.append(f"lab {lab!r}: needs exactly {LAB_KEYS}, non-empty")
+                continue
+            prefix, _, slug = lab["id"].partition("/")
+            if prefix != stage.get("id") or not SLUG_RE.fullmatch(slug):
+                problems.append(f"lab {lab['id']!r}: id must be '{stage.get('id')}/<kebab-case>'")
+            if lab["id"] in ids:
+                problems.append(f"lab {lab['id']!r}: id is used twice")
+            ids.add(lab["id"])
+    if total != EXPECTED_LABS:
+        problems.append(f"roadmap.yaml lists {total} labs, expected {EXPECTED_LABS}")
     report(problems)

@@ -1,8 +1,9 @@
 """The catalog: the roadmap's stages and checkboxes, and the exercises built for them.
 
-``exercises/roadmap.yaml`` is the course definition (every roadmap checkbox, in order,
-with its exercise id and kind); ``exercises/<stage>/<slug>/exercise.yaml`` describes one
-exercise. Both are validated against the JSON Schemas in ``swai/schemas`` when loaded, and
+``exercises/roadmap.yaml`` is the course definition: every roadmap checkbox, in order,
+with its exercise id and kind, and every row of each stage's fault table
+(构造问题 & 定位手段) as an incident lab; ``exercises/<stage>/<slug>/exercise.yaml``
+describes one exercise. Both are validated against the JSON Schemas in ``swai/schemas`` when loaded, and
 a bad entry is reported as a ``CatalogError`` naming the file and the field.
 """
 
@@ -20,6 +21,8 @@ from jsonschema import Draft202012Validator
 from swai.course import PACKAGE_DIR, course_root
 
 KINDS = ("library", "service", "cluster", "deploy", "repo", "concept", "incident")
+LAB_SECTION = "lab"
+LAB_HEADING = "构造问题 & 定位手段"
 
 
 class CatalogError(Exception):
@@ -87,6 +90,9 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Checkbox:
+    """One item of the roadmap: a checkbox, or a row of a stage's fault table (``section == "lab"``,
+    kind ``incident``, ``text`` the problem, ``remedy`` the way to find and fix it)."""
+
     id: str
     stage: str
     text: str
@@ -95,6 +101,11 @@ class Checkbox:
     kind: str
     title: str
     exercise: Exercise | None
+    remedy: str = ""
+
+    @property
+    def is_lab(self) -> bool:
+        return self.section == LAB_SECTION
 
     @property
     def status(self) -> str:
@@ -110,6 +121,12 @@ class Stage:
     title_en: str
     project: str
     checkboxes: tuple[Checkbox, ...] = field(default=())
+    labs: tuple[Checkbox, ...] = field(default=())
+
+    @property
+    def items(self) -> tuple[Checkbox, ...]:
+        """The stage's checkboxes, then its labs."""
+        return self.checkboxes + self.labs
 
 
 @dataclass(frozen=True)
@@ -122,8 +139,13 @@ class Catalog:
         return [box for stage in self.stages for box in stage.checkboxes]
 
     @property
+    def items(self) -> list[Checkbox]:
+        """Every checkbox and lab, stage by stage."""
+        return [box for stage in self.stages for box in stage.items]
+
+    @property
     def exercises(self) -> list[Exercise]:
-        return [box.exercise for box in self.checkboxes if box.exercise is not None]
+        return [box.exercise for box in self.items if box.exercise is not None]
 
     def stage(self, stage_id: str) -> Stage:
         for stage in self.stages:
@@ -132,13 +154,13 @@ class Catalog:
         raise KeyError(stage_id)
 
     def resolve(self, target: str) -> list[Checkbox]:
-        """The checkboxes a target names: ``all``, ``stage2``, ``stage2/lru-cache`` or ``lru-cache``."""
+        """The items a target names: ``all``, ``stage2``, ``stage2/lru-cache`` or ``lru-cache``."""
         target = target.strip().strip("/")
         if target == "all":
-            return self.checkboxes
+            return self.items
         if any(stage.id == target for stage in self.stages):
-            return list(self.stage(target).checkboxes)
-        matches = [box for box in self.checkboxes if box.id == target or box.id.split("/", 1)[1] == target]
+            return list(self.stage(target).items)
+        matches = [box for box in self.items if box.id == target or box.id.split("/", 1)[1] == target]
         if not matches:
             raise LookupError(f"no stage or exercise is called {target!r}; `swai list` shows them all")
         if len(matches) > 1:
@@ -186,21 +208,25 @@ def load_catalog(root: Path | None = None) -> Catalog:
     stages = []
     for s_index, raw in enumerate(data["stages"]):
         boxes = []
-        for c_index, box in enumerate(raw["checkboxes"]):
-            where = f"stages[{s_index}].checkboxes[{c_index}].id"
-            if box["id"] in seen:
-                raise CatalogError(shown, where, f"{box['id']!r} is used twice")
-            if not box["id"].startswith(raw["id"] + "/"):
-                raise CatalogError(shown, where, f"{box['id']!r} is not in stage {raw['id']}")
-            seen.add(box["id"])
-            meta = root / "exercises" / raw["id"] / box["id"].split("/", 1)[1] / "exercise.yaml"
-            exercise = load_exercise(root, meta, box, raw["id"]) if meta.is_file() else None
-            boxes.append(Checkbox(box["id"], raw["id"], box["text"], box["section"], box["heading"],
-                                  box["kind"], box["title"], exercise))
+        for key in ("checkboxes", "labs"):
+            for c_index, box in enumerate(raw.get(key, [])):
+                where = f"stages[{s_index}].{key}[{c_index}].id"
+                if box["id"] in seen:
+                    raise CatalogError(shown, where, f"{box['id']!r} is used twice")
+                if not box["id"].startswith(raw["id"] + "/"):
+                    raise CatalogError(shown, where, f"{box['id']!r} is not in stage {raw['id']}")
+                seen.add(box["id"])
+                if key == "labs":
+                    box = {"id": box["id"], "text": box["problem"], "section": LAB_SECTION, "heading": LAB_HEADING,
+                           "kind": "incident", "title": box["title"], "remedy": box["remedy"]}
+                meta = root / "exercises" / raw["id"] / box["id"].split("/", 1)[1] / "exercise.yaml"
+                exercise = load_exercise(root, meta, box, raw["id"]) if meta.is_file() else None
+                boxes.append(Checkbox(box["id"], raw["id"], box["text"], box["section"], box["heading"],
+                                      box["kind"], box["title"], exercise, box.get("remedy", "")))
         stages.append(Stage(raw["id"], raw["number"], raw["title"], raw["title_en"], raw["project"],
-                            tuple(boxes)))
+                            tuple(b for b in boxes if not b.is_lab), tuple(b for b in boxes if b.is_lab)))
     catalog = Catalog(root, tuple(stages))
-    known = {box.id for box in catalog.checkboxes}
+    known = {box.id for box in catalog.items}
     for exercise in catalog.exercises:
         for index, prereq in enumerate(exercise.prerequisites):
             if prereq not in known:

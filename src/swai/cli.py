@@ -51,11 +51,11 @@ def main() -> None:
 
 @main.command("list")
 @click.argument("stage", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print the roadmap as JSON, one object per checkbox.")
+@click.option("--json", "as_json", is_flag=True, help="Print the roadmap as JSON, one object per checkbox or lab.")
 def list_(stage: str | None, as_json: bool) -> None:
-    """Show every roadmap checkbox with its exercise, kind and status."""
+    """Show every roadmap checkbox and fault-table lab with its exercise, kind and status."""
     catalog = catalog_or_exit()
-    boxes = catalog.checkboxes
+    boxes = catalog.items
     if stage:
         boxes = [b for b in boxes if b.stage == stage]
         if not boxes:
@@ -73,7 +73,7 @@ def checkbox_json(box: object) -> dict[str, object]:
     exercise = box.exercise
     return {
         "stage": box.stage, "id": box.id, "text": box.text, "section": box.section, "heading": box.heading,
-        "kind": box.kind, "title": box.title, "status": box.status,
+        "kind": box.kind, "title": box.title, "status": box.status, **({"remedy": box.remedy} if box.is_lab else {}),
         "exercise": None if exercise is None else {
             "title": exercise.title, "difficulty": exercise.difficulty, "points": exercise.points,
             "prerequisites": list(exercise.prerequisites), "blurb": exercise.blurb,
@@ -158,7 +158,8 @@ def doctor() -> None:
     console = Console()
     console.print(f"swai {__version__}, {python_info()}")
     catalog = catalog_or_exit()
-    console.print(f"course: {catalog.root} ({len(catalog.checkboxes)} checkboxes, "
+    labs = len(catalog.items) - len(catalog.checkboxes)
+    console.print(f"course: {catalog.root} ({len(catalog.checkboxes)} checkboxes, {labs} labs, "
                   f"{sum(e.status == 'ready' for e in catalog.exercises)} ready exercises)")
     for kind, capability in capabilities().items():
         mark = "[green]yes[/green]" if capability.available else "[yellow]no[/yellow]"

@@ -70,7 +70,9 @@ def print_roadmap(boxes: list[Checkbox], console: Console) -> None:
         table.add_column(column, overflow="fold")
     for box in boxes:
         style = STATUS_STYLE[box.status]
-        table.add_row(box.stage, box.id, box.kind, f"[{style}]{box.status}[/{style}]", escape(box.text))
+        text = f"{box.text} → {box.remedy}" if box.is_lab else box.text
+        table.add_row(box.stage, box.id, box.kind, f"[{style}]{box.status}[/{style}]", escape(text))
     console.print(table)
     ready = sum(box.status == "ready" for box in boxes)
-    console.print(f"{len(boxes)} checkboxes, {ready} ready")
+    labs = sum(box.is_lab for box in boxes)
+    console.print(f"{len(boxes) - labs} checkboxes and {labs} labs, {ready} ready")

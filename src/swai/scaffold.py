@@ -39,7 +39,7 @@ def scaffold(catalog: Catalog, dest: Path, *, source: str, stages: Iterable[str]
     for stage_id in wanted:
         stage = catalog.stage(stage_id)
         project = dest / "projects" / stage.project
-        for box in stage.checkboxes:
+        for box in stage.items:
             exercise = box.exercise
             if exercise is None or exercise.status != "ready":
                 continue
