@@ -173,3 +173,14 @@ def test_recorder_and_gate_run_as_injected_behaviour(tmp_path: Path) -> None:
         runner.in_thread(gate.task(1))
         assert gate.wait_started(1) is True and gate.started() == [1]
         gate.open()
+
+
+def test_grader_helpers_come_before_the_learners_files(tmp_path: Path) -> None:
+    """A learner file named like a grader helper does not replace the helper."""
+    project, support = tmp_path / "project", tmp_path / "support"
+    project.mkdir()
+    support.mkdir()
+    (project / "trace_support.py").write_text("def who():\n    return 'learner'\n", encoding="utf-8")
+    (support / "trace_support.py").write_text("def who():\n    return 'grader'\n", encoding="utf-8")
+    with Subject(project, tmp_path / "work", support=[support]).start() as subject:
+        assert subject.import_module("trace_support").who() == "grader"

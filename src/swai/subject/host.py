@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--project", required=True, help="directory holding the learner's code")
     parser.add_argument("--log", required=True, help="file that receives the learner's output")
     parser.add_argument("--support", action="append", default=[],
-                        help="a grader's folder of subject-side helpers (after the project on sys.path)")
+                        help="a grader's folder of subject-side helpers (before the project on sys.path)")
     opts = parser.parse_args(argv)
 
     replies = os.fdopen(opts.replies, "w", encoding="utf-8", buffering=1)
@@ -198,8 +198,9 @@ def main(argv: list[str] | None = None) -> None:
     os.dup2(log_fd, 2)
     sys.stdout = os.fdopen(1, "w", encoding="utf-8", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", encoding="utf-8", buffering=1, closefd=False)
-    sys.path.insert(0, os.path.abspath(opts.project))
-    sys.path.extend(os.path.abspath(folder) for folder in opts.support)
+    # The grader's helpers come first, so a learner file that happens to share a helper's name
+    # cannot stand in for it; helpers are named *_support and never shadow the learner's modules.
+    sys.path[:0] = [*(os.path.abspath(folder) for folder in opts.support), os.path.abspath(opts.project)]
 
     host = Host(opts.project)
     for line in requests:
