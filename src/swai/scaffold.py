@@ -47,6 +47,8 @@ def scaffold(catalog: Catalog, dest: Path, *, source: str, stages: Iterable[str]
             (project / "conftest.py").write_text(CONFTEST, encoding="utf-8")
             for name in exercise.solution_files:
                 origin = exercise.stub_dir / name if source == "stub" else exercise.reference / name
+                if source == "reference" and not origin.is_file():
+                    origin = exercise.stub_dir / name  # a file the learner gets complete (a load script)
                 if not origin.is_file():
                     raise FileNotFoundError(f"{origin} is missing ({source} of {exercise.id})")
                 copy(origin, project / name)
