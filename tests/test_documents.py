@@ -33,7 +33,9 @@ def test_answers_are_read_and_validated(tmp_path: Path) -> None:
     (None, "answers/q.yaml is missing"),
     ("winner: [unclosed\n", "not valid YAML at line 2"),
     ("winner: null\nhit_ratio: 0.5\n", "winner is not filled in"),
-    ("winner: lfu\nhit_ratio: 7\n", "hit_ratio is not filled in"),
+    ("winner: lfu\nhit_ratio: 7\n", "hit_ratio is not an answer the template allows"),
+    ("hit_ratio: null\nwinner: null\n", "hit_ratio is not filled in"),  # the first blank in the file
+    ("winner: lfu\n", "hit_ratio is missing"),
 ])
 def test_bad_answers_fail_clearly(tmp_path: Path, text: str | None, words: str) -> None:
     if text is not None:

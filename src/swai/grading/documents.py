@@ -44,15 +44,40 @@ def read_answers(project: Path, name: str, schema: dict[str, Any]) -> dict[str, 
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         fail(f"{relative} is not valid YAML{where}", expected="valid YAML", got=str(exc).splitlines()[0],
              hint="Check the indentation and quote text that contains a colon.")
-    errors = sorted(Draft202012Validator(schema).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(Draft202012Validator(schema).iter_errors(data),
+                    key=lambda e: _document_order(data, list(e.absolute_path)))
     if errors:
-        error = errors[0]
+        error = errors[0]  # the first problem in the file, as the learner reads it
         field = ".".join(str(p) for p in error.absolute_path) or "(the whole file)"
-        fail(f"{relative}: {field} is not filled in as the template asks", expected=_describe(error.schema),
-             got=repr(error.instance)[:200],
-             hint=f"{error.message}. Every blank (null) in the template needs an answer.")
+        if error.validator == "required":
+            key = error.message.split(" is a required")[0].strip("'\"")
+            keys = sorted(map(str, error.instance)) if isinstance(error.instance, dict) else error.instance
+            fail(f"{relative}: {key} is missing" + (f" under {field}" if error.absolute_path else ""),
+                 expected="every key of the template", got=f"keys {keys}"[:200],
+                 hint="Keep the template's keys as they are and fill in their values.")
+        blank = error.instance is None
+        fail(f"{relative}: {field} is {'not filled in' if blank else 'not an answer the template allows'}",
+             expected=_describe(error.schema), got=repr(error.instance)[:200],
+             hint=f"{error.message}. " + ("Every blank (null) in the template needs an answer." if blank
+                                          else "The comment above this key in the template says what fits."))
     assert isinstance(data, dict)
     return data
+
+
+def _document_order(data: Any, path: list[str | int]) -> list[int]:
+    """Where a value sits in the parsed file: the index of each key or item along its path
+    (YAML mappings keep the file's order), so problems are reported top to bottom."""
+    order: list[int] = []
+    for step in path:
+        if isinstance(data, dict) and step in data:
+            order.append(list(data).index(step))
+            data = data[step]
+        elif isinstance(data, list) and isinstance(step, int) and step < len(data):
+            order.append(step)
+            data = data[step]
+        else:
+            order.append(-1)
+    return order
 
 
 def _describe(schema: Any) -> str:
