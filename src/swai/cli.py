@@ -20,10 +20,11 @@ from rich.markdown import Markdown
 
 from swai import __version__
 from swai.catalog import Catalog, CatalogError, Exercise, load_catalog
+from swai.classroom import encode, stage_result
 from swai.environment import capabilities, python_info
 from swai.learner import LearnerRepo, NotALearnerRepo
 from swai.render import print_report, print_roadmap
-from swai.report import ExerciseResult, Report
+from swai.report import ExerciseResult, Report, validate_report
 from swai.runner import grade_exercise
 from swai.scaffold import scaffold
 
@@ -164,6 +165,29 @@ def doctor() -> None:
     for kind, capability in capabilities().items():
         mark = "[green]yes[/green]" if capability.available else "[yellow]no[/yellow]"
         console.print(f"  {kind:<9} {mark}  {capability.reason}")
+
+
+@main.command("classroom-result")
+@click.argument("report_path", metavar="REPORT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--stage", required=True, help="The stage whose checks become this runner's tests.")
+@click.option("--decoded", is_flag=True, help="Print the JSON instead of its base64 (to read it).")
+def classroom_result(report_path: Path, stage: str, decoded: bool) -> None:
+    """Print a GitHub Classroom runner result for STAGE of a JSON report (per-check points).
+
+    In a workflow step with an id: echo "result=$(swai classroom-result report.json --stage stage2)" >> "$GITHUB_OUTPUT"
+    """
+    catalog = catalog_or_exit()
+    if stage not in {s.id for s in catalog.stages}:
+        fail_usage(f"no stage {stage!r}; stages are {', '.join(s.id for s in catalog.stages)}")
+    try:
+        data = json.loads(report_path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        fail_usage(f"{report_path} is not JSON: {exc}")
+    problems = validate_report(data)
+    if problems:
+        fail_usage(f"{report_path} is not a swai report: {problems[0]}")
+    result = stage_result(data, stage, catalog)
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False) if decoded else encode(result))
 
 
 @main.group()
