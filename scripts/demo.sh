@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# The demo: materialise two learner repositories (from the reference and from the stubs)
-# and grade both, so you see a full pass and the readable failures a learner starts with.
+# The demo: make a learner repository from the template (the stubs) and one holding the
+# reference solutions, and grade both: a full pass, and the readable failures a learner starts with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 demo=${SWAI_DEMO_DIR:-/tmp/swai-demo}
 rm -rf "$demo"
+# A learner's repository, made the way a learner makes it: from the cookiecutter template.
+.venv/bin/cookiecutter --no-input --output-dir "$demo" templates/learner \
+  learner_name="Demo Learner" github_user=demo repo_name=fresh stages=stage2
+# The same layout filled with the hidden reference solutions.
 .venv/bin/swai dev scaffold "$demo/solved" --from reference --stages stage2
-.venv/bin/swai dev scaffold "$demo/fresh" --from stub --stages stage2
 echo
 echo "== A repository holding the reference solutions: everything passes =="
 .venv/bin/swai grade stage2 --repo "$demo/solved" --report "$demo/solved-report.json"
 echo
-echo "== A fresh learner repository (the stubs): every check fails, each saying why =="
+echo "== A fresh learner repository from the template (the stubs): checks fail, each saying why =="
 status=0
 .venv/bin/swai grade stage2 --repo "$demo/fresh" --report "$demo/fresh-report.json" || status=$?
 if [ "$status" -ne 1 ]; then

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv with swai and its pinned dependencies (idempotent). Needs only Python >= 3.11 and pip.
+# Create .venv with swai and its pinned dependencies, and the other tools the tests use (idempotent).
+# Needs Python >= 3.11 and pip; installs the rest from Debian's packages, PyPI and npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
@@ -11,3 +12,4 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   touch "$stamp"
 fi
+bash scripts/tools.sh

@@ -45,7 +45,8 @@ def stage_result(report: dict[str, Any], stage: str, catalog: Catalog | None = N
                                f"swai grade {exercise['id']} --check {check['check'].removeprefix('test_')}",
                                check["duration_s"]))
     statuses = {test["status"] for test in tests}
-    status = "error" if "error" in statuses or not tests else "fail" if "fail" in statuses else "pass"
+    # A stage with nothing ready yet passes with 0 of 0 points: the reporter skips it.
+    status = "error" if "error" in statuses else "fail" if "fail" in statuses else "pass"
     return {"version": 1, "status": status, "max_score": _number(max_score), "tests": tests}
 
 

