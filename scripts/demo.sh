@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: make a learner repository from the template (the stubs) and one holding the
-# reference solutions, and grade both: a full pass, and the readable failures a learner starts with.
+# reference solutions, grade both (a full pass, and the readable failures a learner starts
+# with) and build both progress sites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,14 +14,18 @@ rm -rf "$demo"
 .venv/bin/swai dev scaffold "$demo/solved" --from reference --stages stage2
 echo
 echo "== A repository holding the reference solutions: everything passes =="
-.venv/bin/swai grade stage2 --repo "$demo/solved" --report "$demo/solved-report.json"
+.venv/bin/swai grade stage2 --repo "$demo/solved" --report "$demo/solved/reports/report.json"
 echo
 echo "== A fresh learner repository from the template (the stubs): checks fail, each saying why =="
 status=0
-.venv/bin/swai grade stage2 --repo "$demo/fresh" --report "$demo/fresh-report.json" || status=$?
+.venv/bin/swai grade stage2 --repo "$demo/fresh" --report "$demo/fresh/reports/report.json" || status=$?
 if [ "$status" -ne 1 ]; then
   echo "expected exit code 1 (checks failed) for the stubs, got $status" >&2
   exit 1
 fi
 echo
-echo "Reports: $demo/solved-report.json and $demo/fresh-report.json"
+echo "== Their progress sites (MkDocs, built --strict) =="
+.venv/bin/swai site build --repo "$demo/fresh"
+.venv/bin/swai site build --repo "$demo/solved"
+echo
+echo "Reports: $demo/fresh/reports/report.json and $demo/solved/reports/report.json"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from swai.render import print_report, print_roadmap
 from swai.report import ExerciseResult, Report, validate_report
 from swai.runner import grade_exercise
 from swai.scaffold import scaffold
+from swai.site.progress import SiteError, build_progress_site
 from swai.template import ExportError, export_template
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -183,6 +185,38 @@ def sync(repo: Path) -> None:
     added = sorted(p.relative_to(learner.root).as_posix() for p in learner.root.rglob("*")
                    if p.is_file() and p not in before)
     click.echo("\n".join(["added:", *(f"  {name}" for name in added)]) if added else "nothing new to add")
+
+
+@main.group()
+def site() -> None:
+    """The learner's progress site."""
+
+
+@site.command("build")
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The learner repository.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The JSON report to show [default: REPO/reports/report.json].")
+@click.option("--history", "history_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Earlier history.json to extend (the published site's) [default: REPO/reports/history.json].")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the site [default: REPO/site].")
+def site_build(repo: Path, report_path: Path | None, history_path: Path | None, out: Path | None) -> None:
+    """Build the progress site (MkDocs, --strict) from the latest report and the history."""
+    catalog = catalog_or_exit()
+    try:
+        learner = LearnerRepo.load(repo)
+    except (NotALearnerRepo, CatalogError) as exc:
+        fail_usage(str(exc))
+    reports = learner.root / "reports"
+    out = out or learner.root / "site"
+    with tempfile.TemporaryDirectory(prefix="swai-site-") as work:
+        try:
+            build_progress_site(catalog, learner, report_path or reports / "report.json",
+                                history_path or reports / "history.json", out, Path(work))
+        except SiteError as exc:
+            fail_usage(str(exc))
+    click.echo(f"progress site: {out / 'index.html'}")
 
 
 @main.command("classroom-result")
