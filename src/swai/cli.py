@@ -187,6 +187,32 @@ def sync(repo: Path) -> None:
     click.echo("\n".join(["added:", *(f"  {name}" for name in added)]) if added else "nothing new to add")
 
 
+@main.command()
+@click.argument("target", required=False)
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The learner repository.")
+def watch(target: str | None, repo: Path) -> None:
+    """Re-grade the exercise you are editing each time you save (or always TARGET)."""
+    from watchfiles import watch as file_changes
+
+    from swai.watch import watch_loop
+
+    catalog = catalog_or_exit()
+    try:
+        learner = LearnerRepo.load(repo)
+        boxes = catalog.resolve(target) if target else []
+    except (LookupError, NotALearnerRepo, CatalogError) as exc:
+        fail_usage(str(exc))
+    if target and (len(boxes) != 1 or boxes[0].exercise is None or boxes[0].exercise.status != "ready"):
+        fail_usage(f"{target!r} is not one ready exercise")
+    console = Console()
+    console.print(f"watching {learner.root / 'projects'}; save a file of an exercise to grade it (Ctrl-C stops)")
+    changes = ({Path(path) for _change, path in batch}
+               for batch in file_changes(learner.root / "projects", debounce=400, raise_interrupt=False))
+    watch_loop(catalog, learner, changes, lambda exercise, project: grade_exercise(exercise, project), console,
+               target=boxes[0].exercise if target else None)
+
+
 @main.group()
 def site() -> None:
     """The learner's progress site."""
