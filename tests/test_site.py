@@ -1,7 +1,9 @@
-"""The learner's progress site: built strict from a real report, offline, and right in a real browser."""
+"""The sites: the learner's progress site and the public course site, built strict from real data,
+offline, showing no hidden material, and right in a real browser (Chromium)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -9,7 +11,9 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from html import escape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -106,20 +110,25 @@ def test_cli_and_clear_errors(graded: tuple[Path, Path], tmp_path: Path) -> None
 # -- in a real browser ----------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def serving(site: Path) -> Iterator[str]:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture(scope="module")
 def served(graded: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict]]:
     from swai.catalog import load_catalog
 
     repo, report_path = graded
     site = build(load_catalog(REPO), repo, report_path, tmp_path_factory.mktemp("served") / "site")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", json.loads(report_path.read_text(encoding="utf-8"))
-    finally:
-        server.shutdown()
+    with serving(site) as base:
+        yield base, json.loads(report_path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +149,19 @@ def browser() -> Iterator[object]:
         driver.quit()
 
 
+def open_page(driver: Any, url: str, name: str) -> str:
+    """Load ``url``, check the console shows no error, keep a screenshot; returns the article's text."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(url)
+    body: str = driver.find_element(By.TAG_NAME, "article").text
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / (name.strip("/").replace("/", "-") + ".png")))
+    return body
+
+
 @pytest.mark.parametrize("page", ["", "stages/stage2/", "exercises/stage2/lru-cache/", "exercises/stage2/lfu-cache/",
                                   "history/"])
 def test_pages_load_in_chromium_without_console_errors(browser: object, served: tuple[str, dict], page: str) -> None:
@@ -147,13 +169,7 @@ def test_pages_load_in_chromium_without_console_errors(browser: object, served: 
 
     base, report = served
     driver = browser
-    driver.get(f"{base}/{page}")  # type: ignore[attr-defined]
-    body = driver.find_element(By.TAG_NAME, "article").text  # type: ignore[attr-defined]
-    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]  # type: ignore[attr-defined]
-    assert not errors, errors
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    name = (page.strip("/").replace("/", "-") or "index") + ".png"
-    driver.save_screenshot(str(SCREENSHOTS / f"progress-{name}"))  # type: ignore[attr-defined]
+    body = open_page(driver, f"{base}/{page}", f"progress-{page or 'index'}")
     totals = report["totals"]
     if page == "":
         assert f"{totals['points']:g} / {totals['max_points']:g} points" in body
@@ -162,3 +178,54 @@ def test_pages_load_in_chromium_without_console_errors(browser: object, served: 
     if page.startswith("exercises/"):
         exercise = next(e for e in report["exercises"] if e["id"] == "stage2/" + page.split("/")[2])
         assert f"{exercise['points']:g} / {exercise['max_points']:g} points" in body
+
+# -- the public course site ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def course_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from swai.catalog import load_catalog
+    from swai.site.course import build_course_site
+
+    root = tmp_path_factory.mktemp("course")
+    return build_course_site(load_catalog(REPO), root / "site", root / "work")
+
+
+def test_course_site_has_every_item_and_each_ready_spec(catalog: Catalog, course_site: Path) -> None:
+    def squeeze(text: str) -> str:
+        return re.sub(r"[\s`]", "", text)
+
+    roadmap = squeeze(text_of((course_site / "roadmap" / "index.html").read_text(encoding="utf-8")))
+    for box in catalog.items:
+        assert squeeze(escape(box.text, quote=False)) in roadmap, box.id
+    for exercise in (e for e in catalog.exercises if e.status == "ready"):
+        page = (course_site / "stages" / exercise.stage / exercise.slug / "index.html").read_text(encoding="utf-8")
+        text = text_of(page)
+        assert f"swai grade {exercise.id}" in text and "What is checked" in text
+        assert f"Points {exercise.points}" in text
+    index = json.loads((course_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert any(doc["location"] == "stages/stage2/lru-cache/" and "双向链表" in doc["title"] for doc in index["docs"]), (
+        "search covers the exercise pages")
+
+
+def test_course_site_shows_no_hidden_material(course_site: Path) -> None:
+    """No line of a reference solution, mutant or grader that the learner does not already get."""
+    shown = "\n".join(p.read_text(encoding="utf-8") for p in course_site.rglob("*.html"))
+    public = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in (REPO / "exercises").rglob("*")
+                       if p.is_file())
+    hidden = [*(REPO / "reference").rglob("*.py"), *(REPO / "graders").rglob("*.py")]
+    leaks = []
+    for path in hidden:
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            line = raw.strip()
+            if len(line) >= 40 and line not in public and escape(line, quote=False) in shown:
+                leaks.append(f"{path.relative_to(REPO)}: {line}")
+    assert not leaks, leaks[:5]
+
+
+@pytest.mark.parametrize("page", ["", "roadmap/", "stages/stage2/", "stages/stage2/lru-cache/", "grading/"])
+def test_course_pages_load_in_chromium(browser: Any, course_site: Path, page: str) -> None:
+    with serving(course_site) as base:
+        body = open_page(browser, f"{base}/{page}", f"course-{page or 'index'}")
+    if page == "stages/stage2/lru-cache/":
+        assert "LRU Cache（HashMap + 双向链表）" in body and "What is checked" in body

@@ -288,6 +288,19 @@ def dev_scaffold(dest: Path, source: str, stages: str | None) -> None:
     click.echo(f"{dest}: {len(written)} exercises from the {source} ({', '.join(e.id for e in written)})")
 
 
+@dev.command("course-site")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site/build"),
+              show_default=True, help="Where to write the site.")
+def dev_course_site(out: Path) -> None:
+    """Build the public course site (roadmap, stages, exercise specs; MkDocs --strict)."""
+    from swai.site.course import build_course_site
+
+    catalog = catalog_or_exit()
+    with tempfile.TemporaryDirectory(prefix="swai-course-site-") as work:
+        build_course_site(catalog, out, Path(work))
+    click.echo(f"course site: {out / 'index.html'}")
+
+
 @dev.command("export-template")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 def dev_export_template(dest: Path) -> None:

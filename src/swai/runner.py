@@ -39,7 +39,8 @@ def grade_exercise(exercise: Exercise, project: Path, *, timeout: float = EXERCI
     result = ExerciseResult(exercise.id, exercise.title, exercise.stage, exercise.kind, "error")
     missing = [f for f in exercise.solution_files if not (project / f).is_file()]
     with tempfile.TemporaryDirectory(prefix="swai-grade-") as tmp:
-        records, log, code = _run_pytest(exercise, project, Path(tmp), timeout, python, only)
+        records, log, code = _run_pytest(exercise, project, Path(tmp), timeout, python,
+                                         [f"--swai-only={name}" for name in only])
     collected, available, finished, tampering = _sort_records(records)
     if collected is None:
         result.message = (f"The grader of {exercise.id} could not start (pytest exit code {code}). "
@@ -67,6 +68,16 @@ def grade_exercise(exercise: Exercise, project: Path, *, timeout: float = EXERCI
         result.message = f"Missing in {project}: {', '.join(missing)}. " + result.message
     result.duration_s = round(time.monotonic() - started, 3)
     return result
+
+
+def list_checks(exercise: Exercise, *, python: str = sys.executable) -> list[dict[str, Any]]:
+    """The checks of an exercise's grader (check, title, category, max_points), without running them."""
+    with tempfile.TemporaryDirectory(prefix="swai-collect-") as tmp:
+        records, log, _code = _run_pytest(exercise, Path(tmp), Path(tmp), 60.0, python, ["--collect-only"])
+    collected, _available, _finished, _tampering = _sort_records(records)
+    if collected is None:
+        raise RuntimeError(f"the grader of {exercise.id} cannot be collected:\n{log[-2000:]}")
+    return collected
 
 
 OUTCOMES = ("passed", "failed", "error", "skipped")
@@ -125,14 +136,14 @@ def _check(record: dict[str, Any]) -> CheckResult:
 
 
 def _run_pytest(exercise: Exercise, project: Path, tmp: Path, timeout: float,
-                python: str, only: Sequence[str]) -> tuple[list[dict[str, Any] | None], str, int | None]:
+                python: str, extra: Sequence[str]) -> tuple[list[dict[str, Any] | None], str, int | None]:
     graders = exercise.grader.parent.parent
     read_fd, write_fd = os.pipe()
     cmd = [python, "-m", "pytest", str(exercise.grader), "-c", str(graders / "pytest.ini"),
            "--rootdir", str(graders), "-p", "swai.grading.plugin", "-p", "no:cacheprovider",
            "--swai-project", str(project.resolve()), "--swai-results-fd", str(write_fd),
            "--basetemp", str(tmp / "pytest"), "-q", "--no-header", "-rN"]
-    cmd += [f"--swai-only={name}" for name in only]
+    cmd += extra
     # A persistent hypothesis directory keeps its caches (unicode tables, constants) between
     # gradings; examples are never stored (the profile has no database), so grades stay pure.
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "swai" / "hypothesis"

@@ -62,15 +62,16 @@ class MkDocsProject:
     env: Environment = field(default_factory=environment)
 
     def page(self, path: str, template: str, context: dict[str, Any], *, title: str,
-             section: str | None = None) -> None:
-        """Render ``template`` to ``docs/<path>``; ``link(target)`` in it gives a relative link."""
+             section: str | None = None, prefix: str = "") -> None:
+        """Render ``template`` to ``docs/<path>`` (after ``prefix``, e.g. the page's own title line);
+        ``link(target)`` in the template gives a relative link."""
         here = posixpath.dirname(path)
 
         def link(target: str) -> str:
             return posixpath.relpath(target, here or ".")
 
         text = self.env.get_template(template).render(context | {"link": link, "page_path": path})
-        self._write(path, text)
+        self._write(path, f"{prefix}\n\n{text}" if prefix else text)
         entry = {title: path}
         if section is None:
             self.nav.append(entry)
