@@ -133,6 +133,10 @@ def test_a_learner_grades_the_generated_repository(tmp_path: Path, catalog: Cata
                           timeout=120)
     assert make.returncode == 0 and "19/19" in make.stdout, make.stdout + make.stderr
     assert validate_report(json.loads((repo / "reports" / "report.json").read_text(encoding="utf-8"))) == []
+    site = subprocess.run(["make", "site"], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert site.returncode == 0, site.stdout + site.stderr
+    assert "19 / 19 points" in (repo / "site" / "exercises" / "stage2" / "lru-cache" / "index.html").read_text(
+        encoding="utf-8").replace("<strong>", "").replace("</strong>", "")
 
 
 def test_sync_adds_new_stubs_and_keeps_the_learners_files(tmp_path: Path) -> None:
