@@ -170,6 +170,14 @@ def test_every_mutant_file_is_listed(exercise: Exercise) -> None:
     assert len(files) >= 6, "a non-trivial exercise needs at least 6 mutants"
 
 
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_reference_keeps_no_copy_of_given_files(exercise: Exercise) -> None:
+    """A file the learner receives complete lives only in stub/ (the scaffold falls back to it)."""
+    copies = [name for name in exercise.solution_files if (exercise.reference / name).is_file()
+              and (exercise.reference / name).read_bytes() == (exercise.stub_dir / name).read_bytes()]
+    assert not copies, f"reference/ repeats the stub's {copies}; delete them there"
+
+
 @pytest.mark.parametrize("source", ["reference", "stub"])
 def test_public_samples(catalog: Catalog, source: str, tmp_path: Path) -> None:
     """The learner's sample tests pass on the reference and fail on the stubs."""
