@@ -1,0 +1,113 @@
+"""The order-events queue and the consumer group that drains it, as it runs in production.
+
+Producers append message ids to a ``Queue``; a ``ConsumerGroup`` of workers takes them off
+the head of the queue and hands each one to ``handler(message_id)``. A message whose handler
+returns is acknowledged; one whose handler raises goes to the back of the queue and is tried
+again later, and after ``MAX_ATTEMPTS`` failed attempts it is dead-lettered (kept in
+``dead_letters()``, never silently dropped).
+
+Time is simulated: whoever drives the group calls ``tick()`` once per second of the clock,
+and in one tick each worker handles up to ``per_worker_rate`` messages. See README.md.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Hashable
+from typing import Any
+
+MAX_ATTEMPTS = 3  # attempts per message before it is dead-lettered
+
+
+class Queue:
+    """First in, first out; producers call ``produce``, the consumer group takes from the head."""
+
+    def __init__(self) -> None:
+        self._messages: deque[Hashable] = deque()
+
+    def produce(self, message_id: Hashable) -> None:
+        """Append one message (its id; ids are unique) to the back of the queue."""
+        self._messages.append(message_id)
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    def take(self) -> Hashable:
+        """Remove and return the message at the head of the queue."""
+        return self._messages.popleft()
+
+    def put_back(self, message_id: Hashable) -> None:
+        """Return a message to the back of the queue (a retry waits behind what is queued)."""
+        self._messages.append(message_id)
+
+
+def _count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+class ConsumerGroup:
+    """Workers that drain ``queue`` through ``handler``; ``tick()`` is one second of their work."""
+
+    def __init__(self, queue: Queue, handler: Callable[[Hashable], object], *, min_workers: int = 2,
+                 max_workers: int = 8, per_worker_rate: int = 10,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if not callable(handler):
+            raise TypeError(f"handler must be callable, got {handler!r}")
+        self._queue = queue
+        self._handler = handler
+        self._min_workers = _count("min_workers", min_workers)
+        self._max_workers = max_workers  # reserved for autoscaling
+        self._rate = _count("per_worker_rate", per_worker_rate)
+        self._clock = clock
+        self._workers = self._min_workers
+        self._attempts: dict[Hashable, int] = {}  # failed attempts of messages waiting for a retry
+        self._acked = 0
+        self._dead: list[Hashable] = []
+        self._throughput = 0  # messages acknowledged in the last tick
+        self._last_tick = clock()
+
+    def tick(self) -> None:
+        """One second of work: each worker handles up to ``per_worker_rate`` messages."""
+        self._last_tick = self._clock()
+        # 1. The workers for this second: the group runs a fixed number of them.
+        workers = self._workers
+        # 2. Each worker handles up to per_worker_rate messages, oldest first. Only the messages
+        #    waiting when the tick began are taken, so a retry waits at least until the next tick.
+        budget = min(workers * self._rate, len(self._queue))
+        acked = 0
+        for _ in range(budget):
+            message_id = self._queue.take()
+            try:
+                self._handler(message_id)
+            except Exception:  # noqa: BLE001 - any failure of the handler is retried, never fatal
+                failed = self._attempts.get(message_id, 0) + 1
+                if failed >= MAX_ATTEMPTS:
+                    self._attempts.pop(message_id, None)
+                    self._dead.append(message_id)
+                else:
+                    self._attempts[message_id] = failed
+                    self._queue.put_back(message_id)
+            else:
+                self._attempts.pop(message_id, None)
+                self._acked += 1
+                acked += 1
+        self._throughput = acked
+
+    def dead_letters(self) -> list[Hashable]:
+        """The messages given up after MAX_ATTEMPTS failed attempts, in the order given up."""
+        return list(self._dead)
+
+    def metrics(self) -> dict[str, Any]:
+        """What the dashboard scrapes: busy workers and their throughput looked healthy."""
+        return {
+            "workers": self._workers,
+            "acked": self._acked,
+            "dead_lettered": len(self._dead),
+            "throughput": self._throughput,
+            "last_tick": self._last_tick,
+        }
