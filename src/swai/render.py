@@ -29,12 +29,12 @@ def print_report(report: Report, console: Console, *, verbose: bool = False) -> 
     checks show only the reason, unless ``verbose``.
     """
     table = Table(title=f"swai grade {report.target}", title_justify="left")
-    for column in ("exercise", "status", "correctness", "performance", "faults", "points"):
+    for column in ("exercise", "status", "correctness", "performance", "faults", "review", "points"):
         table.add_column(column, justify="left" if column in ("exercise", "status") else "right")
     for result in report.exercises:
         style = STATUS_STYLE.get(result.status, "")
         table.add_row(result.id, f"[{style}]{result.status}[/{style}]", _fraction(result, "correctness"),
-                      _fraction(result, "performance"), _fraction(result, "faults"),
+                      _fraction(result, "performance"), _fraction(result, "faults"), _fraction(result, "review"),
                       f"{result.points:g}/{result.max_points:g}")
     console.print(table)
     for result in report.exercises:
