@@ -59,5 +59,10 @@ def test_the_command_grades_on_save(catalog: Catalog, tmp_path: Path) -> None:
             lines.append(proc.stdout.readline())
         assert any("stage2/lru-cache: every check passes, 19/19 points" in line for line in lines), "".join(lines)
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=10)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise AssertionError("swai watch did not stop on Ctrl-C") from None

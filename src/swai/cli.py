@@ -9,6 +9,7 @@ Exit codes of ``swai grade`` (also in the README):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import tempfile
@@ -209,8 +210,10 @@ def watch(target: str | None, repo: Path) -> None:
     console.print(f"watching {learner.root / 'projects'}; save a file of an exercise to grade it (Ctrl-C stops)")
     changes = ({Path(path) for _change, path in batch}
                for batch in file_changes(learner.root / "projects", debounce=400, raise_interrupt=False))
-    watch_loop(catalog, learner, changes, lambda exercise, project: grade_exercise(exercise, project), console,
-               target=boxes[0].exercise if target else None)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C while grading: that grading stops with it
+        watch_loop(catalog, learner, changes, lambda exercise, project: grade_exercise(exercise, project), console,
+                   target=boxes[0].exercise if target else None)
+    console.print("stopped watching")
 
 
 @main.group()

@@ -154,12 +154,18 @@ def _run_pytest(exercise: Exercise, project: Path, tmp: Path, timeout: float,
         proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True)
     os.close(write_fd)
-    data = _read_until_eof(read_fd, time.monotonic() + timeout)
     code: int | None
     try:
-        code = proc.wait(timeout=max(0.0, 5.0))
+        data = _read_until_eof(read_fd, time.monotonic() + timeout)
+        code = proc.wait(timeout=5.0)
     except subprocess.TimeoutExpired:
         code = None
+    except BaseException:
+        # Ctrl-C (or any other way out): the grader runs in its own session, so stop it here.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
     if code is None or data is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
