@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -180,6 +181,34 @@ def test_reference_keeps_no_copy_of_given_files(exercise: Exercise) -> None:
     copies = [name for name in exercise.solution_files if (exercise.reference / name).is_file()
               and (exercise.reference / name).read_bytes() == (exercise.stub_dir / name).read_bytes()]
     assert not copies, f"reference/ repeats the stub's {copies}; delete them there"
+
+
+SHARED = re.compile(r"^# >>> shared with (support/\w+\.py):.*$", re.M)
+
+
+def shared_block(text: str) -> str | None:
+    """The lines between a ``# >>> shared with ...`` line and the ``# <<< end of the shared block`` line."""
+    start = SHARED.search(text)
+    if start is None:
+        return None
+    end = text.find("\n# <<< end of the shared block", start.end())
+    assert end != -1, "a shared block without its '# <<< end of the shared block' line"
+    return text[start.end():end]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_shared_blocks_match_the_grader(exercise: Exercise) -> None:
+    """A script the learner runs (experiment, load) replays the grader's own block, character for character,
+    so what the learner measures is what the grader measures."""
+    for name in exercise.solution_files:
+        text = (exercise.stub_dir / name).read_text(encoding="utf-8", errors="replace")
+        start = SHARED.search(text)
+        if start is None:
+            continue
+        support = exercise.grader.parent / start.group(1)
+        assert support.is_file(), f"{name} names {start.group(1)}, which {exercise.grader.parent} lacks"
+        assert shared_block(text) == shared_block(support.read_text(encoding="utf-8")), (
+            f"{name} and {support.name} disagree inside their shared block")
 
 
 @pytest.mark.parametrize("source", ["reference", "stub"])

@@ -3,7 +3,7 @@ next to the learner's own BloomFilter so 240 000 add/`in` calls cost one round t
 
 This module is the source of truth for the workload. The learner's script
 experiments/bloom_filter_false_positives.py (the exercise's stub) holds a verbatim copy of
-the block between the two "verbatim" lines below; keep both copies identical. If they ever
+the block between the ">>> shared" and "<<< end" lines below; keep both copies identical. If they ever
 drift, the reference's stated numbers stop matching the grader's re-measurement and the
 proofs (tests/test_proofs.py) fail.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-# --- verbatim copy: the grader re-measures exactly this; do not change it ------------------------
+# >>> shared with support/bloom_filter_false_positives_support.py: the grader replays this block, keep it unchanged
 N = 10_000  # expected_items of every filter
 PROBES = 20_000  # items never added, asked of every filter
 FP_RATES = (0.1, 0.01, 0.001)  # the target false-positive rates p
@@ -46,7 +46,7 @@ def run_experiment(bloom_class: Any, n: int, fp_rate: float, members: list[str],
     return {"expected_items": n, "fp_rate": fp_rate, "size_bits": bloom.size_bits, "hash_count": bloom.hash_count,
             "probes": len(probes), "false_positives_at_capacity": at_capacity,
             "false_positives_at_double": at_double, "missed": missed}
-# --- end of the verbatim copy -------------------------------------------------------------------
+# <<< end of the shared block
 
 
 def measure() -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ It is imported inside the learner's process, so one call steps a fake clock thro
 windows and reads the whole catalogue in each (hundreds of thousands of ``get()`` calls)
 instead of one round trip per read. It returns plain data; the grader draws the verdicts.
 
-The block between the two "load" markers is the source of truth for the load: it is copied
+The block between the ">>> shared" and "<<< end" lines is the source of truth for the load: it is copied
 verbatim into the exercise's ``incidents/cache_avalanche_load.py`` (the script learners run).
 If the two ever drift, the figures the reference states stop matching the grader's replay and
 the exercise's proof fails; keep them identical.
@@ -12,7 +12,7 @@ the exercise's proof fails; keep them identical.
 
 from __future__ import annotations
 
-# ---- load: the grader replays exactly this block with your incidents/cache_avalanche.py ----------
+# >>> shared with support/cache_avalanche_support.py: the grader replays this block, keep it unchanged
 import inspect
 import random
 from collections.abc import Callable
@@ -102,7 +102,7 @@ def run_load(cache_class: Callable[..., Any], n: int = CATALOGUE, windows: int =
         per_window.append(backend.count() - before)
     return {"warm_loads": warm_loads, "per_window": per_window, "total": sum(per_window),
             "jittered": takes_jitter(cache_class)}
-# ---- load: end ---------------------------------------------------------------------------------
+# <<< end of the shared block
 
 
 def probe(cache_class: Callable[..., Any], n: int, step: float, until: float, *, seed: int = SEED,

@@ -2,7 +2,7 @@
 
 The grader calls ``run_load()`` from here in one round trip: this module is the source of truth
 for the load. The learner's incidents/cache_breakdown_load.py holds a verbatim copy of
-everything between the two ``---- load`` markers below, so what the learner measures is
+everything between the ">>> shared" and "<<< end" lines below, so what the learner measures is
 exactly what the grader re-measures with the same incidents/cache_breakdown.py. If the two
 copies ever drift, the reference's stated figures stop matching the re-measurement and the
 exercise's proof fails; keep them identical.
@@ -15,7 +15,7 @@ in the grader's process.
 
 from __future__ import annotations
 
-# ---- load: the grader replays exactly this block with your incidents/cache_breakdown.py --------
+# >>> shared with support/cache_breakdown_support.py: the grader replays this block, keep it unchanged
 import threading
 import time
 from collections import Counter
@@ -235,7 +235,7 @@ def report(result: dict[str, Any]) -> list[str]:
     lines.append(f"backend loads per expiry (highest): {result['loads_per_expiry']}")
     lines.append(f"max concurrent loads (highest):     {result['max_concurrent_loads']}")
     return lines
-# ---- load: end -----------------------------------------------------------------------------------
+# <<< end of the shared block
 
 # ---- the grader's own scenarios ----------------------------------------------------------------------
 

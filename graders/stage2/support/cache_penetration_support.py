@@ -4,7 +4,7 @@ They run inside the learner's process (this folder comes first on its sys.path),
 load, or a flood of lookups, goes through the learner's UserLookup in one call; the grader
 computes every verdict from the plain figures they return.
 
-The block between the two "shared definitions" lines is the source of truth for the load. It
+The block between the ">>> shared" and "<<< end" lines is the source of truth for the load. It
 is copied verbatim into the learner's incidents/cache_penetration_load.py
 (exercises/stage2/cache-penetration/stub/incidents/). If the copies ever drift, the figures the
 reference states (printed by that script) stop matching what the grader re-measures here, and
@@ -15,7 +15,7 @@ the "before" figures.
 
 from __future__ import annotations
 
-# ---- shared definitions: the grader replays exactly these; do not change them -------------
+# >>> shared with support/cache_penetration_support.py: the grader replays this block, keep it unchanged
 import random
 from collections.abc import Callable
 from typing import Any
@@ -126,7 +126,7 @@ def run_load(make_service: Callable[[CountingDatabase, LoadClock], Any], seed: i
         "wrong_answers": wrong,
         "first_wrong": first_wrong,
     }
-# ---- end of shared definitions -----------------------------------------------------------------
+# <<< end of the shared block
 
 
 def _service_class() -> Any:

@@ -3,7 +3,7 @@
 This module runs inside the subject process, next to the learner's ``circuit_breaker``
 module, and is the source of truth for the experiment: the event sequences, the half-open
 burst and the traffic run. The learner's ``experiments/circuit_breaker_states.py`` holds a
-verbatim copy of the block between the ``--- workloads`` markers. If the two ever drift,
+verbatim copy of the block between the ">>> shared" and "<<< end" lines. If the two ever drift,
 the reference answers (measured with the learner-side copy) stop matching this module's
 re-measurement, and the grader's proofs fail.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-# --- workloads -------------------------------------------------------------------------------
+# >>> shared with support/circuit_breaker_states_support.py: the grader replays this block, keep it unchanged
 
 SEQUENCES: dict[str, dict[str, Any]] = {
     "a": {
@@ -124,7 +124,7 @@ def traffic(breaker_class: Any) -> dict[str, float]:
     return {"calls_sent_while_down": sent_while_down, "calls_refused": refused,
             "closed_again_at": closed_again_at}
 
-# --- end of workloads ------------------------------------------------------------------------
+# <<< end of the shared block
 
 
 def _plain(value: Any) -> Any:

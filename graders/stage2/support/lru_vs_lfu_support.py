@@ -4,8 +4,8 @@ It is imported inside the learner's process, next to the learner's ``LRUCache`` 
 ``LFUCache``, so one call replays a whole trace (tens of thousands of requests) instead of
 one round trip per request.
 
-This module is the source of truth for the workloads. The block between the two
-"workloads" markers is copied verbatim into the exercise's ``experiments/lru_vs_lfu.py``
+This module is the source of truth for the workloads. The block between the ">>> shared" and "<<< end"
+lines is copied verbatim into the exercise's ``experiments/lru_vs_lfu.py``
 (the script learners run to measure). If the two ever drift, the reference's stated hit
 ratios stop matching the grader's re-measurement with its own caches, and the proofs fail.
 """
@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-# ---- workloads: identical in experiments/lru_vs_lfu.py --------------------------------------
+# >>> shared with support/lru_vs_lfu_support.py: the grader replays this block, keep it unchanged
 CAPACITY = 100  # entries, for both caches on every trace
 
 
@@ -80,7 +80,7 @@ def hit_count(cache_class: Callable[[int], Any], trace: list[int], capacity: int
         else:
             hits += 1
     return hits
-# ---- end of workloads -----------------------------------------------------------------------
+# <<< end of the shared block
 
 _built: dict[str, list[int]] = {}
 

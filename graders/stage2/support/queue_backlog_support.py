@@ -5,7 +5,7 @@ data: every tick's lag as the load measures it (from what the handler saw, never
 group's own figures), what ``metrics()`` said before and after the tick, and every attempt.
 The verdicts are computed in the grader's process from that data.
 
-The block between the two "load" markers is copied verbatim into the exercise's
+The block between the ">>> shared" and "<<< end" lines is copied verbatim into the exercise's
 ``incidents/queue_backlog_load.py`` (the script the learner runs). If the two ever drift, the
 reference's stated figures stop matching the grader's re-measurement and the proofs fail.
 
@@ -14,7 +14,7 @@ reference's stated figures stop matching the grader's re-measurement and the pro
 
 from __future__ import annotations
 
-# ---- load: the grader replays exactly this block with your incidents/queue_backlog.py --------
+# >>> shared with support/queue_backlog_support.py: the grader replays this block, keep it unchanged
 import importlib
 import random
 from collections.abc import Hashable
@@ -175,7 +175,7 @@ def figures(ticks: list[list[Any]], produced: int, succeeded: dict[Hashable, int
         "dead_lettered": len(dead),
         "lag_metric_wrong": sum(1 for t in run if t[3][0] != t[2] or t[4][0] != t[5]),
     }
-# ---- load ends here ----------------------------------------------------------------------------
+# <<< end of the shared block
 
 
 def step(group: Any, handler: ProbeHandler, clock: FakeClock) -> list[Any]:

@@ -3,7 +3,7 @@
 They run inside the learner's process (this folder is on its sys.path, after the learner's
 project), so a whole trace is replayed through the learner's limiters in one call.
 
-The block between the two "shared definitions" markers is the source of truth for the
+The block between the ">>> shared" and "<<< end" lines is the source of truth for the
 workloads. It is copied verbatim into the learner's experiments/rate_limit_algorithms.py
 (exercises/stage2/rate-limit-algorithms/stub/experiments/). If the copies ever drift, the
 numbers the reference states (printed by that script) stop matching what the grader
@@ -14,7 +14,7 @@ models, through the ``make`` parameter, to compute the key.
 
 from __future__ import annotations
 
-# ---- shared definitions: the grader replays exactly these; do not change them -------------
+# >>> shared with support/rate_limit_algorithms_support.py: the grader replays this block, keep it unchanged
 import math
 from collections import Counter
 from typing import Any
@@ -142,7 +142,7 @@ def trace_b_numbers(name: str, make: Any = make_limiter) -> dict[str, Any]:
         "admitted": sum(1 for admitted in decisions if admitted),
         "most_in_one_window": most_within([arrival for arrival, _ in handed_on], WINDOW),
     }
-# ---- end of shared definitions -----------------------------------------------------------------
+# <<< end of the shared block
 
 
 # The grader's own helpers (not in the learner's script).

@@ -1,6 +1,6 @@
 """Subject-side measurements for stage2/timing-wheel-vs-heap, run next to the learner's queues.
 
-Everything between the two ``=====`` marker lines is copied verbatim into the learner's
+Everything between the ">>> shared" and "<<< end" lines is copied verbatim into the learner's
 ``experiments/timing_wheel_vs_heap.py``: the learner's script and the grader measure the
 same seeded workloads with the learner's own ``delay_queue`` module. If the two copies ever
 drift, the reference's stated numbers stop matching the grader's re-measurement of them and
@@ -16,7 +16,7 @@ import random
 import time
 from typing import Any
 
-# ===== workloads (verbatim in experiments/timing_wheel_vs_heap.py: keep both copies equal) =====
+# >>> shared with support/timing_wheel_vs_heap_support.py: the grader replays this block, keep it unchanged
 SIZES = (1024, 8192, 65536)  # pending tasks
 BATCH = 256  # timed calls per round and size
 ROUNDS = 7  # a time is the best of this many rounds
@@ -239,7 +239,7 @@ def lateness(module: Any) -> dict[str, float]:
         result[f"{kind}_max_s"] = max(late)
         result[f"{kind}_mean_s"] = sum(late) / len(late)
     return result
-# ===== end of the workloads =====
+# <<< end of the shared block
 
 
 def _delay_queue() -> Any:

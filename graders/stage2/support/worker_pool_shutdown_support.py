@@ -2,15 +2,15 @@
 
 The grader calls ``run_scenario("graceful")`` and ``run_scenario("immediate")`` from here, in one
 round trip each: this module is the source of truth for the scenario. The learner's
-experiments/worker_pool_shutdown.py holds a verbatim copy of everything between the two
-``---- scenario`` markers below, so what the learner measures is exactly what the grader
+experiments/worker_pool_shutdown.py holds a verbatim copy of everything between the ">>> shared" and "<<< end"
+lines below, so what the learner measures is exactly what the grader
 re-measures with the same worker_pool.py. If the two copies ever drift, the reference's stated
 outcomes stop matching the re-measurement and the exercise's proof fails; keep them identical.
 """
 
 from __future__ import annotations
 
-# ---- scenario: the grader replays exactly this block with your worker_pool.py ------------------
+# >>> shared with support/worker_pool_shutdown_support.py: the grader replays this block, keep it unchanged
 import threading
 import time
 from collections.abc import Callable
@@ -205,4 +205,4 @@ def run_scenario(how: str) -> dict[str, Any]:
         "shutdown_error": stop.get("error"),
         "timeline": [str(event[0]) for event in log.calls()],
     }
-# ---- scenario: end ---------------------------------------------------------------------------
+# <<< end of the shared block

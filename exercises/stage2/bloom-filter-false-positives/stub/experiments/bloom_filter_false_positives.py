@@ -11,7 +11,7 @@ capacity) and asks again. Copy the rates it prints into answers/bloom-filter-fal
 
 The grader does not run this file: it re-runs the same experiment with your bloom_filter.py
 from its own copy of the workload, and compares the numbers you stated with what it measures.
-The block marked "verbatim copy" below is that copy, character for character. Do not change
+The block between the ">>> shared" and "<<< end" lines below is that copy, character for character. Do not change
 it: with another workload your numbers will not match the grader's. Play with your own
 sizes and seeds in a copy of this script instead.
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project folder, for bloom_filter.py
 
-# --- verbatim copy: the grader re-measures exactly this; do not change it ------------------------
+# >>> shared with support/bloom_filter_false_positives_support.py: the grader replays this block, keep it unchanged
 N = 10_000  # expected_items of every filter
 PROBES = 20_000  # items never added, asked of every filter
 FP_RATES = (0.1, 0.01, 0.001)  # the target false-positive rates p
@@ -58,7 +58,7 @@ def run_experiment(bloom_class: Any, n: int, fp_rate: float, members: list[str],
     return {"expected_items": n, "fp_rate": fp_rate, "size_bits": bloom.size_bits, "hash_count": bloom.hash_count,
             "probes": len(probes), "false_positives_at_capacity": at_capacity,
             "false_positives_at_double": at_double, "missed": missed}
-# --- end of the verbatim copy -------------------------------------------------------------------
+# <<< end of the shared block
 
 
 def main() -> None:

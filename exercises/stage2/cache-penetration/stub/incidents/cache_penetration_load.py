@@ -20,7 +20,7 @@ table's row at that moment: "not found" for a user that exists, or a stale profi
 
 The grader does not run this file: it replays the same load with your cache_penetration.py
 from its own copy, and compares the figures you stated with what it measures. The block
-between the two "shared definitions" lines is that copy, character for character. Do not
+between the ">>> shared" and "<<< end" lines is that copy, character for character. Do not
 change it: with another load your figures will not match the grader's. Try other loads in a
 copy of this script instead.
 """
@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project folder: incidents/, bloom_filter.py
 
-# ---- shared definitions: the grader replays exactly these; do not change them -------------
+# >>> shared with support/cache_penetration_support.py: the grader replays this block, keep it unchanged
 import random
 from collections.abc import Callable
 from typing import Any
@@ -144,7 +144,7 @@ def run_load(make_service: Callable[[CountingDatabase, LoadClock], Any], seed: i
         "wrong_answers": wrong,
         "first_wrong": first_wrong,
     }
-# ---- end of shared definitions -----------------------------------------------------------------
+# <<< end of the shared block
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ answers/circuit-breaker-states.yaml first, then run this and compare: where your
 and your breaker disagree, one of them is wrong, and working out which is the exercise.
 
 The grader replays exactly these workloads with your CircuitBreaker from its own copy of the
-definitions between the "workloads" markers; it never runs this file. Editing them here
+definitions between the ">>> shared" and "<<< end" lines; it never runs this file. Editing them here
 changes only what this script prints, and the numbers you copy from it would then not match
 what the grader measures.
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project folder, for circuit_breaker.py
 
-# --- workloads -------------------------------------------------------------------------------
+# >>> shared with support/circuit_breaker_states_support.py: the grader replays this block, keep it unchanged
 
 SEQUENCES: dict[str, dict[str, Any]] = {
     "a": {
@@ -132,7 +132,7 @@ def traffic(breaker_class: Any) -> dict[str, float]:
     return {"calls_sent_while_down": sent_while_down, "calls_refused": refused,
             "closed_again_at": closed_again_at}
 
-# --- end of workloads ------------------------------------------------------------------------
+# <<< end of the shared block
 
 
 def _call(event: tuple[Any, ...]) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project folder: incidents.queue_backlog
 
-# ---- load: the grader replays exactly this block with your incidents/queue_backlog.py --------
+# >>> shared with support/queue_backlog_support.py: the grader replays this block, keep it unchanged
 import importlib
 import random
 from collections.abc import Hashable
@@ -186,7 +186,7 @@ def figures(ticks: list[list[Any]], produced: int, succeeded: dict[Hashable, int
         "dead_lettered": len(dead),
         "lag_metric_wrong": sum(1 for t in run if t[3][0] != t[2] or t[4][0] != t[5]),
     }
-# ---- load ends here ----------------------------------------------------------------------------
+# <<< end of the shared block
 
 
 def main() -> None:

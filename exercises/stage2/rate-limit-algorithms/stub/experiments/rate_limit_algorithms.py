@@ -9,7 +9,7 @@ SlidingWindowLog (rate_limit_algorithms.py), and trace B through YOUR SlidingWin
 the fixed window counter given below. It prints every request's fate, then the numbers the
 answers file asks for, laid out as in answers/rate-limit-algorithms.yaml: copy them there.
 
-The definitions between the two "shared definitions" lines are the very ones the grader
+The definitions between the ">>> shared" and "<<< end" lines are the very ones the grader
 uses: it replays these traces through YOUR classes to check the numbers you state. If you
 change them here, your numbers will no longer match. To explore, copy the file and change
 the copy.
@@ -17,7 +17,7 @@ the copy.
 
 from __future__ import annotations
 
-# ---- shared definitions: the grader replays exactly these; do not change them -------------
+# >>> shared with support/rate_limit_algorithms_support.py: the grader replays this block, keep it unchanged
 import math
 from collections import Counter
 from typing import Any
@@ -145,7 +145,7 @@ def trace_b_numbers(name: str, make: Any = make_limiter) -> dict[str, Any]:
         "admitted": sum(1 for admitted in decisions if admitted),
         "most_in_one_window": most_within([arrival for arrival, _ in handed_on], WINDOW),
     }
-# ---- end of shared definitions -----------------------------------------------------------------
+# <<< end of the shared block
 
 
 # ---- printing -----------------------------------------------------------------------------------

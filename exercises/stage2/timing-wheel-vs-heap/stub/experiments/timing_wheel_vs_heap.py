@@ -11,7 +11,7 @@ how late each queue runs tasks after their deadlines. Copy the numbers into
 answers/timing-wheel-vs-heap.yaml, then answer the questions the numbers raise. It takes a few
 seconds.
 
-Everything between the two ``=====`` marker lines is the grader's own definition of the
+Everything between the ">>> shared" and "<<< end" lines is the grader's own definition of the
 workloads, copied verbatim: the grader runs the same workloads on your delay_queue.py and compares
 its numbers with yours. Change them and your numbers stop matching; change the printing as you like.
 """
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-# ===== workloads (verbatim in experiments/timing_wheel_vs_heap.py: keep both copies equal) =====
+# >>> shared with support/timing_wheel_vs_heap_support.py: the grader replays this block, keep it unchanged
 SIZES = (1024, 8192, 65536)  # pending tasks
 BATCH = 256  # timed calls per round and size
 ROUNDS = 7  # a time is the best of this many rounds
@@ -249,7 +249,7 @@ def lateness(module: Any) -> dict[str, float]:
         result[f"{kind}_max_s"] = max(late)
         result[f"{kind}_mean_s"] = sum(late) / len(late)
     return result
-# ===== end of the workloads =====
+# <<< end of the shared block
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project folder

@@ -18,7 +18,7 @@ explore, copy it into a scratch file of your own.
 
 from __future__ import annotations
 
-# ---- scenario: the grader replays exactly this block with your worker_pool.py ------------------
+# >>> shared with support/worker_pool_shutdown_support.py: the grader replays this block, keep it unchanged
 import threading
 import time
 from collections.abc import Callable
@@ -213,7 +213,7 @@ def run_scenario(how: str) -> dict[str, Any]:
         "shutdown_error": stop.get("error"),
         "timeline": [str(event[0]) for event in log.calls()],
     }
-# ---- scenario: end ---------------------------------------------------------------------------
+# <<< end of the shared block
 
 import sys  # noqa: E402 - below the scenario block, which stays exactly as the grader has it
 from pathlib import Path  # noqa: E402
