@@ -184,3 +184,47 @@ def test_grader_helpers_come_before_the_learners_files(tmp_path: Path) -> None:
     (support / "trace_support.py").write_text("def who():\n    return 'grader'\n", encoding="utf-8")
     with Subject(project, tmp_path / "work", support=[support]).start() as subject:
         assert subject.import_module("trace_support").who() == "grader"
+
+
+CRASHY = '''
+import os, time
+
+class Log:
+    """Appends lines to a file, flushing each: what survives a crash is what was written."""
+    def __init__(self, path):
+        self.path = path
+    def append(self, n):
+        with open(self.path, "a") as f:
+            for i in range(n):
+                f.write(f"{i}\\n")
+                f.flush()
+                time.sleep(0.001)
+        return n
+    def lines(self):
+        with open(self.path) as f:
+            return len(f.read().splitlines())
+    def pid(self):
+        return os.getpid()
+'''
+
+
+def test_crash_and_restart_keep_files_and_drop_old_objects(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "crashy.py").write_text(CRASHY, encoding="utf-8")
+    data = tmp_path / "log.txt"
+    with Subject(project, tmp_path / "work").start() as subject:
+        log = subject.import_module("crashy").Log(str(data))
+        assert log.append(5) == 5
+        with subject.killed_after(0.3):
+            log.append(100_000)  # cut short by the kill: the block ends quietly
+        subject.restart()
+        fresh = subject.import_module("crashy").Log(str(data))
+        written = fresh.lines()
+        assert 5 < written < 100_005, "the crash came mid-append, and what was flushed survived"
+        with pytest.raises(RuntimeError, match="before it was restarted"):
+            log.lines()
+        subject.crash()
+        subject.restart()
+        assert subject.import_module("crashy").Log(str(data)).lines() == written
+        assert any("SIGKILL" in line for line in subject.transcript.lines(50))

@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -89,17 +90,19 @@ class Transcript:
 class RemoteObject:
     """A local stand-in for an object that lives in the subject process."""
 
-    __slots__ = ("_name", "_ref", "_subject", "_type")
+    __slots__ = ("_generation", "_name", "_ref", "_subject", "_type")
     _subject: Subject
     _ref: int
     _type: str
     _name: str
+    _generation: int  # which run of the subject process the object lives in (see Subject.restart)
 
     def __init__(self, subject: Subject, ref: int, type_name: str, name: str) -> None:
         object.__setattr__(self, "_subject", subject)
         object.__setattr__(self, "_ref", ref)
         object.__setattr__(self, "_type", type_name)
         object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_generation", subject.generation)
 
     def __getattr__(self, name: str) -> RemoteMethod:
         if name.startswith("__"):
@@ -216,6 +219,7 @@ class Subject:
         self._next_id = 0
         self._buffer = bytearray()  # grows in place: appending 64 KiB reads stays linear
         self._proc: subprocess.Popen[bytes] | None = None
+        self.generation = 0  # bumped by crash(): objects of an earlier process are gone
 
     # -- lifecycle ----------------------------------------------------------------
     def start(self) -> Subject:
@@ -267,6 +271,57 @@ class Subject:
         self._kill(proc)
         self._selector.close()
         os.close(self._replies)
+
+    def crash(self) -> None:
+        """Kill the learner's process now with SIGKILL, as a power cut or ``kill -9`` would:
+        no cleanup, no flush, nothing buffered in the process survives. Files it wrote stay."""
+        proc = self._proc
+        if proc is None:
+            return
+        self.transcript.add("-- the grader killed your process with SIGKILL (a crash) --")
+        self._proc = None
+        self._kill(proc)
+        with contextlib.suppress(OSError):
+            self._requests.close()
+        self._selector.close()
+        os.close(self._replies)
+        self._buffer.clear()
+        self._modules.clear()
+        self._proxies.clear()
+        self.generation += 1
+
+    def restart(self) -> Subject:
+        """Crash the process if it runs, and start a fresh one on the same project and working
+        directory: what a restart after a crash sees. Objects of the old process are gone."""
+        self.crash()
+        self.failure = None
+        self.transcript.add("-- your code started again in a new process --")
+        return self.start()
+
+    @contextlib.contextmanager
+    def killed_after(self, seconds: float) -> Iterator[None]:
+        """Kill the process ``seconds`` into the block (a crash at an arbitrary point of whatever
+        the block is doing); the call cut short by it ends quietly. Call ``restart()`` next."""
+        proc = self._proc
+        if proc is None:
+            raise RuntimeError("subject not started")
+        fired = threading.Event()
+
+        def kill() -> None:
+            fired.set()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(seconds, kill)
+        timer.start()
+        try:
+            yield
+        except SubjectCrashed:
+            if not fired.is_set():
+                raise
+        finally:
+            timer.cancel()
+        self.crash()
 
     def __enter__(self) -> Subject:
         return self.start()
@@ -392,6 +447,7 @@ class Subject:
 
     def _to_ref(self, value: Any) -> dict[str, Any]:
         if isinstance(value, RemoteObject):
+            self._live(value)
             return {"$ref": value._ref}
         raise TypeError(f"cannot send {type(value).__name__} to the subject")
 
@@ -423,8 +479,14 @@ class Subject:
             self._modules[name] = module
         return self._modules[name]
 
+    def _live(self, target: RemoteObject) -> None:
+        if target._generation != self.generation:
+            raise RuntimeError(f"{target._name} belonged to your code's process before it was restarted; "
+                               "get a new one from the restarted process")
+
     def call(self, target: RemoteObject, method: str | None, args: Sequence[Any],
              kwargs: dict[str, Any], *, text: str | None = None, timeout: float | None = None) -> Any:
+        self._live(target)
         text = text or _call_text(target, method, args, kwargs)
         msg = {"op": "call", "target": target._ref, "method": method,
                "args": self.encode(list(args)), "kwargs": self.encode(dict(kwargs))}
@@ -432,6 +494,7 @@ class Subject:
         return self._result(data, self.transcript.entries[-1], bind=True)
 
     def getattr(self, target: RemoteObject, name: str) -> Any:
+        self._live(target)
         data = self.request({"op": "getattr", "target": target._ref, "name": name}, f"{target._name}.{name}")
         return self._result(data, self.transcript.entries[-1], bind=False)
 
@@ -439,6 +502,7 @@ class Subject:
               results: bool = False, timeout: float = 60.0, text: str | None = None) -> tuple[list[float], Any]:
         """Run ``calls`` on ``target`` inside the subject, ``repeat`` times; return the timings."""
         text = text or f"[{len(calls)} calls on {target._name}: {_summary(calls)}]"
+        self._live(target)
         msg = {"op": "batch", "target": target._ref, "repeat": repeat, "results": results,
                "calls": [[name, self.encode(list(args))] for name, args in calls]}
         value = self.request(msg, text, timeout)
@@ -453,6 +517,7 @@ class Subject:
         sizes = {len(p) for p in plans}
         text = (f"[{len(plans)} threads at once, each making {'/'.join(map(str, sorted(sizes)))} calls "
                 f"on {target._name}: {_summary([c for p in plans for c in p])}]")
+        self._live(target)
         msg = {"op": "threads", "target": target._ref, "switch_interval": switch_interval,
                "plans": [[[name, self.encode(list(args))] for name, args in plan] for plan in plans]}
         value = self.request(msg, text, timeout)
