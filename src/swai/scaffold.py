@@ -15,6 +15,7 @@ from swai import __version__
 from swai.catalog import Catalog, Exercise
 from swai.learner import CONFIG
 
+PROJECT_FILES = "project"  # exercises/<stage>/project/: given to every learner project of the stage
 CONFTEST = '''"""Lets pytest import this project's modules (the project folder goes on sys.path)."""
 '''
 
@@ -41,6 +42,12 @@ def scaffold(catalog: Catalog, dest: Path, *, source: str, stages: Iterable[str]
     for stage_id in wanted:
         stage = catalog.stage(stage_id)
         project = dest / "projects" / stage.project
+        shared = catalog.root / "exercises" / stage_id / PROJECT_FILES
+        if shared.is_dir() and any(b.exercise is not None and b.exercise.status == "ready" for b in stage.items):
+            # Files every exercise of the stage builds on (a package's __init__, a given I/O layer).
+            for path in sorted(shared.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    place(path, project / path.relative_to(shared), overwrite)
         for box in stage.items:
             exercise = box.exercise
             if exercise is None or exercise.status != "ready":
