@@ -50,7 +50,7 @@ def test_the_command_grades_on_save(catalog: Catalog, tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None
         assert "watching" in proc.stdout.readline()
-        time.sleep(1.0)  # let the watcher start before the save
+        time.sleep(2.0)  # let the watcher start before the save
         target = LearnerRepo.load(tmp_path).project_dir(catalog, "stage2") / "lru_cache.py"
         target.write_text(target.read_text(encoding="utf-8") + "\n", encoding="utf-8")
         lines: list[str] = []

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -208,11 +210,26 @@ def watch(target: str | None, repo: Path) -> None:
         fail_usage(f"{target!r} is not one ready exercise")
     console = Console()
     console.print(f"watching {learner.root / 'projects'}; save a file of an exercise to grade it (Ctrl-C stops)")
-    changes = ({Path(path) for _change, path in batch}
-               for batch in file_changes(learner.root / "projects", debounce=400, raise_interrupt=False))
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C while grading: that grading stops with it
-        watch_loop(catalog, learner, changes, lambda exercise, project: grade_exercise(exercise, project), console,
-                   target=boxes[0].exercise if target else None)
+    # Ctrl-C sets the watcher's stop event as well as interrupting: the watcher then returns
+    # within one poll step whatever it was doing, and a grading in progress stops with it.
+    stop = threading.Event()
+
+    def interrupted(signum: int, frame: object) -> None:
+        stop.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
+    batches = file_changes(learner.root / "projects", debounce=400, raise_interrupt=False, stop_event=stop)
+    changes = ({Path(path) for _change, path in batch} for batch in batches)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            watch_loop(catalog, learner, changes, lambda exercise, project: grade_exercise(exercise, project),
+                       console, target=boxes[0].exercise if target else None)
+    finally:
+        stop.set()
+        with contextlib.suppress(KeyboardInterrupt):
+            batches.close()
     console.print("stopped watching")
 
 
