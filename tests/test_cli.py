@@ -66,6 +66,15 @@ def test_grade_passes_and_writes_a_valid_report(solved: Path, tmp_path: Path) ->
     assert "stage2/lru-cache" in out and "19/19" in out
 
 
+def test_grade_several_exercises_at_once_keeps_their_order(catalog: Catalog, tmp_path: Path) -> None:
+    scaffold(catalog, tmp_path, source="stub", stages=["stage2"])
+    code, out = run("grade", "stage2", "--repo", str(tmp_path), "--json", "-j", "4")
+    data = json.loads(out[out.index("{"):])
+    assert code == cli.EXIT_FAILED and validate_report(data) == []
+    ready = [b.exercise.id for b in catalog.stage("stage2").items if b.exercise and b.exercise.status == "ready"]
+    assert [e["id"] for e in data["exercises"]] == ready
+
+
 def test_grade_json_on_stdout_for_the_stubs(catalog: Catalog, tmp_path: Path) -> None:
     scaffold(catalog, tmp_path, source="stub", stages=["stage2"])
     code, out = run("grade", "stage2/lfu-cache", "--repo", str(tmp_path), "--json")
