@@ -75,6 +75,7 @@ def test_default_answers(tmp_path: Path, catalog: Catalog) -> None:
             assert (project / "tests" / name).read_bytes() == (exercise.samples_dir / name).read_bytes(), name
     workflow = (repo / ".github" / "workflows" / "grade.yml").read_text(encoding="utf-8")
     assert f'pip install "swai=={__version__}"' in workflow
+    assert "apt-get install -y -qq mariadb-client sysbench" in workflow  # Stage 4 drives the real clients
     assert actionlint(repo / ".github" / "workflows" / "grade.yml") == ""
 
 
@@ -86,6 +87,7 @@ def test_classroom_bundle_and_chosen_stages(tmp_path: Path) -> None:
     classroom = (workflows / "classroom.yml").read_text(encoding="utf-8")
     assert "runners: stage2,stage4" in classroom and "STAGE4_RESULTS" in classroom
     assert "github.actor != 'github-classroom[bot]'" in classroom
+    assert "mariadb-client sysbench" in classroom
     assert "https://grader.example/swai.whl" in (workflows / "grade.yml").read_text(encoding="utf-8")
     assert actionlint(*sorted(workflows.glob("*.yml"))) == ""
     config = tomllib.loads((repo / "swai.toml").read_text(encoding="utf-8"))
@@ -112,6 +114,7 @@ def test_bad_answers_are_clear_errors(tmp_path: Path, capfd: pytest.CaptureFixtu
 
 def test_a_learner_grades_the_generated_repository(tmp_path: Path, catalog: Catalog) -> None:
     repo = render(tmp_path, stages="stage2")
+    assert "mariadb-client" not in (repo / ".github" / "workflows" / "grade.yml").read_text(encoding="utf-8")
     # Two components, and the experiment with answers that runs on them.
     targets = ["stage2/lru-cache", "stage2/lfu-cache", "stage2/lru-vs-lfu"]
     for target in targets:
