@@ -44,7 +44,7 @@ def test_list_one_stage() -> None:
 def test_hint_and_doctor() -> None:
     code, out = run("hint", "lru-cache")
     assert code == 0 and "Hint" in out
-    assert run("hint", "stage4/sharding")[0] == cli.EXIT_USAGE  # planned: no hints yet
+    assert run("hint", "stage11/order-service")[0] == cli.EXIT_USAGE  # planned: no hints yet
     code, out = run("doctor")
     assert code == 0 and "library" in out and "deploy" in out
 
