@@ -1,0 +1,218 @@
+"""The shop's order store, as it runs in production. IO 瓶颈: you fix this file.
+
+The checkout service collects the requests of each 100 ms tick and hands them to the store in
+batches: ``place(orders)`` with the new orders, ``set_status(updates)`` with the payments,
+shipments and cancellations. When a call returns, the service answers every request of the
+batch "OK", so a call returns only once what it acknowledges is durable: a crash (a power cut)
+right after must not lose it. ``get(order_id)`` serves the "my orders" page.
+
+All file I/O goes through the ``Storage`` the store is given (minimysql/storage.py): writes are
+durable only once ``sync()`` of that file returned; a crash may keep any part of what was
+written after the last sync, the last write torn.
+
+On disk, as shipped:
+
+- ``orders.log``: one record per order line, then one record for the order itself (its id,
+  customer and number of lines), each framed as ``length:u32 | crc32:u32 | JSON body``. The
+  order record comes last: lines without their order record (a crash in the middle) are not an
+  order, and recovery cuts them off.
+- ``status-0.db`` / ``status-1.db``: the status table, a line ``<order id> <status>`` for every
+  order whose status is not "placed", behind a header ``generation:u64 | length:u32 | crc32:u32``
+  (the crc covers the generation, the length and the table, so a torn header is caught too).
+  The two files take turns, so a crash while one is written leaves the other whole; the valid
+  one with the higher generation is the current one.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from minimysql.storage import Storage
+
+STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled")
+LOG = "orders.log"
+STATUS_FILES = ("status-0.db", "status-1.db")
+FRAME = struct.Struct("<II")  # length of the JSON body, crc32 of the body
+SNAPSHOT = struct.Struct("<QI")  # generation, length of the table; then crc32 of both and the table
+CRC = struct.Struct("<I")
+
+Line = tuple[str, int, int]  # (sku, quantity, unit price in cents)
+
+
+def _frame(record: list[Any]) -> bytes:
+    body = json.dumps(record, separators=(",", ":")).encode()
+    return FRAME.pack(len(body), zlib.crc32(body)) + body
+
+
+def _whole_number(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {value!r}")
+    if not value or len(value) > 64:
+        raise ValueError(f"{name} must be 1 to 64 characters, got {value!r}")
+    return value
+
+
+def check_order(order: Any) -> tuple[int, str, list[Line]]:
+    """An order as place() takes it, validated: {"id": int >= 1, "customer": str, "lines": [(sku, qty, price)]}."""
+    if not isinstance(order, dict):
+        raise TypeError(f"an order is a dict with id, customer and lines, got {order!r}")
+    order_id = _whole_number("order id", order.get("id"), 1)
+    customer = _text(f"customer of order {order_id}", order.get("customer"))
+    lines = order.get("lines")
+    if not isinstance(lines, list | tuple):
+        raise TypeError(f"lines of order {order_id} must be a list, got {lines!r}")
+    if not lines:
+        raise ValueError(f"order {order_id} has no lines")
+    checked: list[Line] = []
+    for line in lines:
+        if not isinstance(line, list | tuple) or len(line) != 3:
+            raise TypeError(f"a line of order {order_id} is (sku, quantity, unit price), got {line!r}")
+        sku, quantity, price = line
+        checked.append((_text(f"sku in order {order_id}", sku),
+                        _whole_number(f"quantity in order {order_id}", quantity, 1),
+                        _whole_number(f"price in order {order_id}", price, 0)))
+    return order_id, customer, checked
+
+
+class OrderStore:
+    """The orders of the shop, durable through ``storage``; opening it recovers what was acknowledged."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._log = storage.open(LOG)
+        self._orders: dict[int, tuple[str, list[tuple[int, int]]]] = {}  # id -> customer, (offset, size) of each line
+        self._status: dict[int, bytes] = {}  # id -> its line of the status table, b"<id> <status>\n"
+        self._generation = 0
+        self._recover_log()
+        self._recover_status()
+
+    # -- the API ------------------------------------------------------------------------------------
+    def place(self, orders: Sequence[dict[str, Any]]) -> None:
+        """Store new orders, durably, before returning. Nothing is stored if any order is invalid:
+        TypeError or ValueError (an id already placed, or twice in the call, is a ValueError)."""
+        checked = []
+        seen: set[int] = set()
+        for order in orders:
+            order_id, customer, lines = check_order(order)
+            if order_id in self._orders or order_id in seen:
+                raise ValueError(f"order {order_id} was already placed")
+            seen.add(order_id)
+            checked.append((order_id, customer, lines))
+        for order_id, customer, lines in checked:
+            spans = []
+            for sku, quantity, price in lines:
+                record = _frame(["line", order_id, sku, quantity, price])
+                offset = self._log.append(record)
+                self._log.sync()  # the row is safe before the next one is written
+                spans.append((offset, len(record)))
+            self._log.append(_frame(["order", order_id, customer, len(lines)]))
+            self._log.sync()
+            self._orders[order_id] = (customer, spans)
+
+    def set_status(self, updates: Sequence[tuple[int, str]]) -> None:
+        """Apply (order id, status) changes in order, durably, before returning. Nothing changes if
+        any is invalid: KeyError for an order never placed, ValueError for a status not in STATUSES."""
+        checked = []
+        for update in updates:
+            if not isinstance(update, list | tuple) or len(update) != 2:
+                raise TypeError(f"a status update is (order id, status), got {update!r}")
+            order_id, status = update
+            _whole_number("order id", order_id, 1)
+            if order_id not in self._orders:
+                raise KeyError(f"order {order_id} was never placed")
+            if status not in STATUSES:
+                raise ValueError(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
+            checked.append((order_id, status))
+        for order_id, status in checked:
+            self._status[order_id] = f"{order_id} {status}\n".encode()
+            self._write_statuses()
+
+    def get(self, order_id: int) -> dict[str, Any] | None:
+        """{"id", "customer", "lines": [(sku, quantity, price), ...], "status"} of an order, or None."""
+        if isinstance(order_id, bool) or not isinstance(order_id, int):
+            raise TypeError(f"an order id is an int, got {order_id!r}")
+        entry = self._orders.get(order_id)
+        if entry is None:
+            return None
+        customer, spans = entry
+        lines = []
+        for offset, size in spans:
+            record = json.loads(self._log.read_at(offset + FRAME.size, size - FRAME.size))
+            lines.append((record[2], record[3], record[4]))
+        status = self._status[order_id].split()[1].decode() if order_id in self._status else "placed"
+        return {"id": order_id, "customer": customer, "lines": lines, "status": status}
+
+    def ids(self) -> list[int]:
+        """The ids of every order placed, ascending."""
+        return sorted(self._orders)
+
+    def close(self) -> None:
+        self._log.close()
+
+    # -- on disk ------------------------------------------------------------------------------------
+    def _write_statuses(self) -> None:
+        """Write every status to the file that does not hold the current generation, and sync it."""
+        self._generation += 1
+        table = b"".join(self._status.values())
+        file = self._storage.open(STATUS_FILES[self._generation % 2])
+        header = SNAPSHOT.pack(self._generation, len(table))
+        file.write_at(0, header + CRC.pack(zlib.crc32(header + table)) + table)
+        file.truncate(SNAPSHOT.size + CRC.size + len(table))
+        file.sync()
+        file.close()
+
+    def _recover_log(self) -> None:
+        """Read the log record by record; keep whole orders, cut off anything after the last one."""
+        size = self._log.size()
+        offset = end = 0
+        lines: list[tuple[int, int]] = []
+        while offset + FRAME.size <= size:
+            length, crc = FRAME.unpack(self._log.read_at(offset, FRAME.size))
+            body = self._log.read_at(offset + FRAME.size, length)
+            if len(body) < length or zlib.crc32(body) != crc:
+                break  # a torn write: the end of what survived
+            record = json.loads(body)
+            if record[0] == "line":
+                lines.append((offset, FRAME.size + length))
+            elif record[0] == "order" and len(lines) == record[3]:
+                self._orders[record[1]] = (record[2], lines)
+                lines = []
+                end = offset + FRAME.size + length
+            else:
+                break
+            offset += FRAME.size + length
+        if end < size:
+            self._log.truncate(end)
+            self._log.sync()
+
+    def _recover_status(self) -> None:
+        best: tuple[int, bytes] | None = None
+        for name in STATUS_FILES:
+            if not self._storage.exists(name):
+                continue
+            file = self._storage.open(name)
+            header = file.read_at(0, SNAPSHOT.size + CRC.size)
+            if len(header) == SNAPSHOT.size + CRC.size:
+                generation, length = SNAPSHOT.unpack_from(header)
+                (crc,) = CRC.unpack_from(header, SNAPSHOT.size)
+                table = file.read_at(SNAPSHOT.size + CRC.size, length)
+                valid = len(table) == length and zlib.crc32(header[:SNAPSHOT.size] + table) == crc
+                if valid and (best is None or generation > best[0]):
+                    best = (generation, table)
+            file.close()
+        if best is not None:
+            self._generation = best[0]
+            for line in best[1].splitlines(keepends=True):
+                self._status[int(line.split()[0])] = line
