@@ -1,0 +1,34 @@
+"""执行计划 type=ALL 检测: the plan check CI runs on every statement the shop sends. You write this file.
+
+After the incident, no statement that reads a whole table may reach production again unseen.
+CI collects every statement the service sends in its tests and passes them to
+``find_full_scans`` with a session of a database that has production's schema; the build fails
+if it returns anything. See the exercise's README for the rules; in short:
+
+- a SELECT is checked by running ``EXPLAIN <the statement>``; an UPDATE or a DELETE by EXPLAIN of
+  the SELECT that has the same table and the same WHERE (EXPLAIN takes only a SELECT); every other
+  statement (INSERT, CREATE, BEGIN, ...) has no plan and is never flagged;
+- a statement is flagged when its plan's ``type`` is ``ALL``, whatever the size of the table;
+- the statements themselves are never run: the check changes no data and leaves no transaction
+  open;
+- a statement that cannot be parsed or planned makes the check raise (the database's
+  ``DatabaseError`` or the parser's ``SqlSyntaxError``): a check that skips what it cannot read
+  passes everything.
+
+``minimysql.sql`` (your parser) tells the kinds of statements apart: ``parse(text)`` gives the
+tree, and ``format_sql(Select(None, table, where, (), None, None))`` writes a SELECT back as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def find_full_scans(session: Any, statements: Iterable[str]) -> list[str]:
+    """The statements among ``statements`` whose plan reads the whole table (EXPLAIN type=ALL).
+
+    Each flagged statement once, exactly as given, in the order of its first appearance.
+    Raises TypeError for an item that is not a str.
+    """
+    raise NotImplementedError("write the plan check: see the exercise's README")
