@@ -3,7 +3,8 @@
 For each exercise: the stub fails; the reference passes three runs (two, then one while
 every core is busy), with its performance figures at least 2x inside their thresholds; every
 differently-written correct solution passes; every mutant (a realistic learner bug) fails at
-least the first checks recorded for it in mutants.yaml (only those are run, unless recording); and
+least the first checks recorded for it in mutants.yaml (only those are run, unless recording; a
+performance catch lost on a busy machine is measured once more); and
 every failure message has the shape a learner can act on.
 """
 
@@ -45,6 +46,10 @@ ALTERNATIVES = [pytest.param(e, path, id=f"{e.id}:{path.name}")
 
 def failed(result: ExerciseResult) -> list[str]:
     return [c.check for c in result.checks if c.outcome != "passed"]
+
+
+def performance_only(result: ExerciseResult, checks: set[str]) -> bool:
+    return all(c.category == "performance" for c in result.checks if c.check in checks)
 
 
 def assert_actionable(result: ExerciseResult) -> None:
@@ -140,8 +145,15 @@ def test_mutant_is_caught(exercise: Exercise, name: str, grade: Grade) -> None:
     # grader runs them (so a hang that stops the later checks still comes first): any one of
     # them failing shows the mutant is caught, and the whole record was taken from two full runs.
     expected = set(recorded[:PROVEN_CHECKS])
-    result = grade(exercise, variant=path, only=() if recording or not expected else sorted(expected))
+    only = () if recording or not expected else sorted(expected)
+    result = grade(exercise, variant=path, only=only)
     caught = failed(result)
+    if not recording and expected - set(caught) and performance_only(result, expected - set(caught)):
+        # A performance check measures time: while every core is busy with other proofs, a cost
+        # that grows too fast can now and then hide in the noise. It is measured once more before
+        # the catch counts as lost (a mutant that really escapes passes both times).
+        result = grade(exercise, variant=path, only=only)
+        caught = failed(result)
     assert caught, f"mutant {name} ({entry['bug']}) passed every check"
     if recording:
         # Record only what fails every time: a second run drops catches that depend on chance.
