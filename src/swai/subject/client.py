@@ -512,14 +512,23 @@ class Subject:
             return [float(t) for t in value["timings"]], self.decode(value["results"])
 
     def threads(self, target: RemoteObject, plans: Sequence[Sequence[Call]], *,
-                switch_interval: float = 1e-6, timeout: float = 30.0) -> tuple[list[list[Any]], list[Any]]:
-        """Run one plan of calls per thread on ``target``, all threads released together."""
+                switch_interval: float = 1e-6, timeout: float = 30.0, interleave: int | None = None,
+                chance: float = 0.002) -> tuple[list[list[Any]], list[Any]]:
+        """Run one plan of calls per thread on ``target``, all threads released together.
+
+        With ``interleave`` (a seed) one thread runs at a time and, at each bytecode of the solution's
+        code, hands its turn to another with probability ``chance``: the same seed gives the same
+        interleaving of lock-free code on a quiet or a busy machine (swai.subject.interleave).
+        """
         sizes = {len(p) for p in plans}
         text = (f"[{len(plans)} threads at once, each making {'/'.join(map(str, sorted(sizes)))} calls "
                 f"on {target._name}: {_summary([c for p in plans for c in p])}]")
         self._live(target)
-        msg = {"op": "threads", "target": target._ref, "switch_interval": switch_interval,
-               "plans": [[[name, self.encode(list(args))] for name, args in plan] for plan in plans]}
+        msg: dict[str, Any] = {"op": "threads", "target": target._ref, "switch_interval": switch_interval,
+                               "plans": [[[name, self.encode(list(args))] for name, args in plan] for plan in plans]}
+        if interleave is not None:
+            msg["interleave"] = {"seed": interleave, "chance": chance}
+            text = f"{text[:-1]}, taking turns by seed {interleave}]"
         value = self.request(msg, text, timeout)
         entry = self.transcript.entries[-1]
         entry.outcome = "-> done"

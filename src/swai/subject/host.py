@@ -21,6 +21,7 @@ import traceback
 from typing import Any
 
 from swai.subject.codec import decode, encode
+from swai.subject.interleave import Turns
 
 HOST_FILE = os.path.abspath(__file__)
 
@@ -96,15 +97,18 @@ class Host:
         return {"timings": timings, "results": self.enc(results) if keep else None}
 
     def op_threads(self, msg: dict[str, Any]) -> Any:
-        """Run one list of calls per thread on one target, all released together."""
+        """Run one list of calls per thread on one target, all released together, free-running
+        or taking seeded turns inside the solution's code (``interleave``)."""
         target = self.objects[msg["target"]]
         plans = [[(getattr(target, name), self.dec(args)) for name, args in plan] for plan in msg["plans"]]
         results: list[list[Any]] = [[] for _ in plans]
         errors: list[Any] = [None] * len(plans)
         barrier = threading.Barrier(len(plans))
+        schedule = msg.get("interleave")
+        turns = None if schedule is None else Turns(len(plans), seed=int(schedule["seed"]),
+                                                    chance=float(schedule["chance"]), root=self.project)
 
-        def work(index: int) -> None:
-            barrier.wait()
+        def calls(index: int) -> None:
             out = results[index]
             for call_index, (fn, args) in enumerate(plans[index]):
                 try:
@@ -112,6 +116,13 @@ class Host:
                 except BaseException as exc:  # noqa: BLE001 - the learner's failure is data here
                     errors[index] = {"index": call_index, "error": self.describe(exc)}
                     return
+
+        def work(index: int) -> None:
+            if turns is None:
+                barrier.wait()
+                calls(index)
+            else:
+                turns.run(index, lambda: calls(index))
 
         old = sys.getswitchinterval()
         sys.setswitchinterval(float(msg.get("switch_interval", old)))
