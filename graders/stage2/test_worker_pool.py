@@ -233,6 +233,7 @@ def test_shutdown_waits_and_leaves_no_thread(subject: Subject) -> None:
     handles = kit.submit_all(pool, kit.tasks(recorder, list(range(4))))
     for handle in handles:
         result_of(handle, "a task never ran while other workers were idle", hint=WAKE_HINT)
+    kit.park(workers)  # the idle workers are waiting for work now, so shutdown() must wake each of them
     pool.shutdown()
     hint = "With wait=True (the default), shutdown() returns only after every worker thread has exited. " + JOIN_HINT
     expect_equal(running.done(), True, "shutdown() returned while a task was still running", hint=hint)

@@ -54,6 +54,7 @@ class Kit:
         self.subject = subject
         self.module = subject.import_module(MODULE)
         self.fakes = subject.import_module("swai.subject.fakes")
+        self.threadstate = subject.import_module("swai.subject.threadstate")
         self.threading = subject.import_module("threading")
 
     def pool(self, workers: Any, queue_size: Any) -> RemoteObject:
@@ -90,6 +91,12 @@ class Kit:
                      hint="Create one handle per task in submit() and return it; the worker stores the "
                           "task's outcome in it.")
         return list(handles)
+
+    def park(self, threads: Sequence[RemoteObject]) -> None:
+        """Wait (at most 1 s) until ``threads`` are asleep in their waits, not on their way back to
+        them: a shutdown() that wakes too few idle workers is then seen on a busy machine too."""
+        self.subject.call(self.threadstate, "wait_parked", (list(threads),), {},
+                          text="[wait until the worker threads are parked]")
 
     def threads(self) -> list[RemoteObject]:
         """The threads alive in the subject right now."""

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from swai.subject.threadstate import asleep
+
 Tracer = Callable[[FrameType, str, Any], Any]
 
 
@@ -95,32 +97,23 @@ class Turns:
         kernel has it asleep, twice in a row (once could be a wait for the interpreter lock). A
         holder the OS merely preempted is runnable, so a busy machine does not change the schedule."""
         with self._lock:
-            asleep = 0
+            idle = 0
             while self._live:
                 progress = (self._moves, self._steps)
                 self._watch_wake.wait(self._patience)
                 if not self._live:
                     break
-                if (self._moves, self._steps) != progress or not self._sleeping(self._turn):
-                    asleep = 0
+                if (self._moves, self._steps) != progress or not asleep(self._tids.get(self._turn)):
+                    idle = 0
                     continue
-                asleep += 1
-                if asleep == 2:
-                    asleep = 0
+                idle += 1
+                if idle == 2:
+                    idle = 0
                     self._stalled.add(self._turn)
                     runnable = self._live - self._stalled
                     # The thread that last handed its turn on is runnable, and most likely the one
                     # holding the lock: back to it, rather than to more threads that would block too.
                     self._give(self._yielder if self._yielder in runnable else self._choose(runnable or self._live))
-
-    def _sleeping(self, index: int) -> bool:
-        """Whether thread ``index`` is blocked in the kernel (Linux: state S or D); True elsewhere."""
-        try:
-            with open(f"/proc/self/task/{self._tids[index]}/stat", "rb") as stat:
-                state = stat.read().rpartition(b")")[2].split()[0]
-        except (OSError, IndexError, KeyError):
-            return True
-        return state in (b"S", b"D")
 
     # -- under the lock ----------------------------------------------------------------
     def _hand_over(self, index: int) -> None:
