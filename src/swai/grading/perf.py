@@ -9,6 +9,7 @@ process moments before, so a slower machine or a busy core moves both alike.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -37,15 +38,20 @@ def growth(subject: Subject, setup: Setup, *, n: int, factor: int = 8, repeats: 
            max_ratio: float | None = None) -> Growth:
     """Best-of-``repeats`` time per call at n and factor·n, measured alternately.
 
-    With ``max_ratio``, a ratio above half of it goes on being measured, up to four times as
-    many rounds in all: a busy machine only ever adds time, so more rounds bring the best times back to
-    the truth, while a cost that really grows stays above the line however often it is timed.
+    With ``max_ratio``, a ratio between half of it and twice it (too close to the line to
+    tell) goes on being measured, for at most as long again and four times the rounds in all:
+    a busy machine only ever adds time, so more rounds bring the best times back to the truth,
+    while a cost that really grows stays above the line however often it is timed.
     """
     small, small_calls = setup(n)
     large, large_calls = setup(n * factor)
     best_small = best_large = float("inf")
+    started, first_rounds = time.perf_counter(), 0.0
     for round_ in range(repeats if max_ratio is None else 4 * repeats):
-        if round_ >= repeats and max_ratio is not None and best_large <= best_small * max_ratio / 2:
+        if round_ == repeats:
+            first_rounds = time.perf_counter() - started
+        if round_ >= repeats and (max_ratio is None or time.perf_counter() - started > 2 * first_rounds
+                                  or not best_small * max_ratio / 2 < best_large < best_small * 2 * max_ratio):
             break
         small_round, large_round = small_calls(round_), large_calls(round_)
         if not (small_round and large_round):  # a setup with calls for so many rounds only
