@@ -11,25 +11,32 @@ import threading
 import time
 
 
-def kernel_state(native_id: int | None) -> tuple[bytes, int] | None:
-    """(state letter, CPU time used so far) of a thread of this process; None if /proc cannot tell."""
+def _stat(native_id: int | None) -> list[bytes] | None:
+    """The fields after the command name in /proc/self/task/<id>/stat; None if unreadable."""
     try:
         with open(f"/proc/self/task/{native_id}/stat", "rb") as stat:
-            fields = stat.read().rpartition(b")")[2].split()
-        state, ticks = fields[0], int(fields[11]) + int(fields[12])
-        try:
-            with open(f"/proc/self/task/{native_id}/schedstat", "rb") as sched:
-                return state, int(sched.read().split()[0])  # nanoseconds on a CPU: finer than ticks
-        except (OSError, IndexError, ValueError):
-            return state, ticks
-    except (OSError, IndexError, ValueError):
+            return stat.read().rpartition(b")")[2].split()
+    except OSError:
         return None
 
 
+def kernel_state(native_id: int | None) -> tuple[bytes, int] | None:
+    """(state letter, CPU time used so far) of a thread of this process; None if /proc cannot tell."""
+    fields = _stat(native_id)
+    if not fields or len(fields) < 13:
+        return None
+    try:
+        with open(f"/proc/self/task/{native_id}/schedstat", "rb") as sched:
+            return fields[0], int(sched.read().split()[0])  # nanoseconds on a CPU: finer than ticks
+    except (OSError, IndexError, ValueError):
+        return fields[0], int(fields[11]) + int(fields[12])
+
+
 def asleep(native_id: int | None) -> bool:
-    """Whether the thread is blocked in the kernel (state S or D); True where that cannot be told."""
-    known = kernel_state(native_id)
-    return known is None or known[0] in (b"S", b"D")
+    """Whether the thread is blocked in the kernel (state S or D); True where that cannot be told.
+    One read of its stat file: the turn-taking watchdog asks this often."""
+    fields = _stat(native_id)
+    return not fields or fields[0] in (b"S", b"D")
 
 
 def wait_parked(threads: list[threading.Thread], timeout: float = 1.0, quiet: float = 0.02) -> bool:
