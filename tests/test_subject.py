@@ -12,7 +12,7 @@ import pytest
 from swai.subject import Limits, Subject, SubjectCrashed, SubjectError, SubjectTimeout
 
 LEARNER = '''
-import os, sys, threading
+import os, sys, threading, time
 print("PASSED: 12 passed")  # learner output must never reach the grader
 
 class Box:
@@ -37,6 +37,8 @@ class Box:
         os._exit(0)
     def hog(self):
         return bytearray(8 << 30)
+    def nap(self):
+        time.sleep(0.02)
     def shout(self, text):
         print(text)
         sys.stderr.write(text + "\\n")
@@ -126,6 +128,16 @@ def test_threads_run_plans_concurrently(subject: Subject) -> None:
     results, errors = subject.threads(box, [[("get", ())] * 3, [("set", (5,)), ("fail", ())]])
     assert results[0] in ([0, 0, 0], [0, 0, 5], [0, 5, 5], [5, 5, 5])
     assert errors[0] is None and errors[1]["index"] == 1 and errors[1]["error"]["type"] == "KeyError"
+
+
+def test_batches_time_the_wall_clock_or_the_subjects_cpu_time(subject: Subject) -> None:
+    box = subject.import_module("box").Box()
+    calls = [("nap", ())] * 5
+    wall, _ = subject.batch(box, calls)
+    cpu, _ = subject.batch(box, calls, clock="cpu")
+    assert wall[0] >= 0.1  # waiting counts on the wall clock
+    assert cpu[0] < 0.05  # and not in CPU time: nor the time a busy machine preempts it
+    assert 0 < subject.calibrate(rounds=10_000, clock="cpu") < 1.0
 
 
 def test_round_trip_is_fast_enough_for_property_tests(subject: Subject) -> None:

@@ -4,7 +4,10 @@ No check compares a wall-clock time to a constant. ``growth`` times the same cal
 structure of size n and of size factor·n, inside the subject process, and reports the ratio
 (an O(1) operation stays near 1, an O(n) one approaches the factor). ``relative_speed``
 divides the learner's call rate by the rate of a fixed calibration loop run in the same
-process moments before, so a slower machine or a busy core moves both alike.
+process moments before, so a slower machine moves both alike. Both count the CPU time of the
+subject thread making the calls, not the wall clock: on a busy machine a process is preempted
+for whole time slices, which land on one measurement and not the other and can make a constant
+cost look like a growing one; the work a call really does is CPU time whoever else is running.
 """
 
 from __future__ import annotations
@@ -56,9 +59,9 @@ def growth(subject: Subject, setup: Setup, *, n: int, factor: int = 8, repeats: 
         small_round, large_round = small_calls(round_), large_calls(round_)
         if not (small_round and large_round):  # a setup with calls for so many rounds only
             break
-        timings, _ = subject.batch(small, small_round)
+        timings, _ = subject.batch(small, small_round, clock="cpu")
         best_small = min(best_small, timings[0] / len(small_round))
-        timings, _ = subject.batch(large, large_round)
+        timings, _ = subject.batch(large, large_round, clock="cpu")
         best_large = min(best_large, timings[0] / len(large_round))
     return Growth(n, factor, best_small, best_large)
 
@@ -80,10 +83,10 @@ def check_growth(subject: Subject, figures: Figures, setup: Setup, *, n: int, op
 
 def relative_speed(subject: Subject, target: RemoteObject, calls: Sequence[Call], *, repeats: int = 5) -> float:
     """Calls per second divided by calibration-loop rounds per second, in one process."""
-    timings, _ = subject.batch(target, calls, repeat=repeats)
+    timings, _ = subject.batch(target, calls, repeat=repeats, clock="cpu")
     calls_per_s = len(calls) / min(timings)
     rounds = 100_000
-    rounds_per_s = rounds / subject.calibrate(rounds=rounds)
+    rounds_per_s = rounds / subject.calibrate(rounds=rounds, clock="cpu")
     return calls_per_s / rounds_per_s
 
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from swai.subject.codec import decode, encode
 from swai.subject.errors import (
@@ -36,6 +36,7 @@ from swai.subject.limits import Limits
 
 MAX_REPLY_BYTES = 64 << 20
 Call = tuple[str, Sequence[Any]]
+Clock = Literal["wall", "cpu"]  # what a timing counts: see swai.subject.host.CLOCKS
 
 
 def show(value: Any, limit: int = 120) -> str:
@@ -499,11 +500,13 @@ class Subject:
         return self._result(data, self.transcript.entries[-1], bind=False)
 
     def batch(self, target: RemoteObject, calls: Sequence[Call], *, repeat: int = 1,
-              results: bool = False, timeout: float = 60.0, text: str | None = None) -> tuple[list[float], Any]:
-        """Run ``calls`` on ``target`` inside the subject, ``repeat`` times; return the timings."""
+              results: bool = False, timeout: float = 60.0, text: str | None = None,
+              clock: Clock = "wall") -> tuple[list[float], Any]:
+        """Run ``calls`` on ``target`` inside the subject, ``repeat`` times; return the timings,
+        wall-clock or (``clock="cpu"``) the CPU time of the subject thread making the calls."""
         text = text or f"[{len(calls)} calls on {target._name}: {_summary(calls)}]"
         self._live(target)
-        msg = {"op": "batch", "target": target._ref, "repeat": repeat, "results": results,
+        msg = {"op": "batch", "target": target._ref, "repeat": repeat, "results": results, "clock": clock,
                "calls": [[name, self.encode(list(args))] for name, args in calls]}
         value = self.request(msg, text, timeout)
         entry = self.transcript.entries[-1]
@@ -537,9 +540,9 @@ class Subject:
                       for e in value["errors"]]
             return self.decode(value["results"]), errors
 
-    def calibrate(self, rounds: int = 200_000, repeat: int = 3) -> float:
+    def calibrate(self, rounds: int = 200_000, repeat: int = 3, clock: Clock = "wall") -> float:
         """Best time of the fixed calibration workload, measured inside the subject process."""
-        value = self.request({"op": "calibrate", "rounds": rounds, "repeat": repeat},
+        value = self.request({"op": "calibrate", "rounds": rounds, "repeat": repeat, "clock": clock},
                              "[calibration loop]", timeout=60.0)
         entry = self.transcript.entries.pop()
         with self._interpreting("[calibration loop]", entry):
